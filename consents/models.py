@@ -1,0 +1,1 @@
+"""Consent purposes, versioned consent texts and the consent ledger (issue: consents)."""

@@ -1,0 +1,427 @@
+"""Staff admin for the register. Every save goes through the services (validation and
+audit); every opening of a record holding personal data is audited."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+
+from customers import services
+from customers.models import (
+    Authorization,
+    BillingProfile,
+    Customer,
+    Product,
+    Purchase,
+    SocialMediaProfile,
+    StaffRoleGrant,
+    User,
+)
+from customers.resources import CustomerResource, RegisterCSV
+from privacy.http import client_ip
+from privacy.models import AuditEvent
+from privacy.services import audit_event_record
+
+
+class AuditedAdminMixin:
+    """Saves and deletes through the register services; opening a change page is audited."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+        services.register_record_save(
+            instance=obj,
+            changed_fields=form.changed_data,
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.register_record_delete(
+            instance=obj, actor=request.user, client_ip=client_ip(request)
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        ip = client_ip(request)
+        for inline_form in formset.forms:
+            if not hasattr(inline_form, "cleaned_data") or not inline_form.has_changed():
+                continue
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                continue
+            obj = inline_form.save(commit=False)
+            services.register_record_save(
+                instance=obj,
+                changed_fields=inline_form.changed_data,
+                actor=request.user,
+                client_ip=ip,
+            )
+            inline_form.save_m2m()
+        for obj in formset.deleted_forms:
+            if obj.instance.pk:
+                services.register_record_delete(
+                    instance=obj.instance, actor=request.user, client_ip=ip
+                )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            audit_event_record(
+                action=AuditEvent.Action.VIEW,
+                actor=request.user,
+                object_type=self.model._meta.label_lower,
+                object_id=object_id,
+                client_ip=client_ip(request),
+            )
+        return response
+
+
+class SourceFieldsMixin:
+    source_fieldset = (_("Source"), {"fields": ("source", "obtained_at")})
+
+
+# -- Inlines on the customer ---------------------------------------------------------------
+
+
+class BillingProfileInline(admin.StackedInline):
+    model = BillingProfile
+    extra = 0
+    fields = (
+        ("e_invoice_address", "operator_id"),
+        "invoicing_email",
+        ("street_address", "postal_code", "city", "country"),
+        "buyer_reference",
+        ("source", "obtained_at"),
+    )
+
+
+class AuthorizationAsOrganizationInline(admin.TabularInline):
+    model = Authorization
+    fk_name = "organization"
+    extra = 0
+    verbose_name = _("authorized person")
+    verbose_name_plural = _("authorized people")
+    autocomplete_fields = ["person"]
+    fields = ("person", "role", "valid_from", "valid_until", "granted_by", "evidence", "source")
+
+
+class AuthorizationAsPersonInline(admin.TabularInline):
+    model = Authorization
+    fk_name = "person"
+    extra = 0
+    verbose_name = _("authorization to act for an organization")
+    verbose_name_plural = _("authorizations to act for organizations")
+    autocomplete_fields = ["organization"]
+    fields = ("organization", "role", "valid_from", "valid_until", "granted_by", "evidence", "source")
+
+
+class PurchaseInline(admin.TabularInline):
+    model = Purchase
+    fk_name = "customer"
+    extra = 0
+    fields = ("purchased_on", "product", "amount", "invoice_number", "purchased_by", "source")
+    autocomplete_fields = ["purchased_by"]
+    show_change_link = True
+
+
+class SocialMediaProfileInline(admin.TabularInline):
+    model = SocialMediaProfile
+    extra = 0
+    fields = ("platform", "handle", "url", "collected_at", "collected_from", "source")
+
+
+# -- Customers -------------------------------------------------------------------------------
+
+
+class CustomerSearchMixin:
+    """Search by name, email, Y-tunnus and phone in any common writing (040 123 4567)."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
+
+
+@admin.register(Customer)
+class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CustomerResource]
+    formats = [RegisterCSV]
+    list_display = (
+        "name",
+        "kind",
+        "business_id",
+        "email",
+        "phone",
+        "city",
+        "language",
+        "restricted",
+        "source",
+        "created_at",
+    )
+    list_filter = ("kind", "restricted", "language", "source", "country")
+    search_fields = ("name", "email", "business_id", "phone")
+    search_help_text = _("Name, email, business ID or phone number.")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    readonly_fields = ("public_id", "vat_id", "user", "restricted_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("kind", "name", ("business_id", "vat_id"), "language")}),
+        (_("Contact details"), {"fields": ("email", "phone")}),
+        (_("Address"), {"fields": ("street_address", ("postal_code", "city"), "country")}),
+        (
+            _("Restriction of processing (GDPR Art 18)"),
+            {"fields": ("restricted", "restricted_at", "restriction_reason")},
+        ),
+        (_("Notes"), {"fields": ("notes",)}),
+        SourceFieldsMixin.source_fieldset,
+        (_("System"), {"fields": ("public_id", "user", "created_at", "updated_at")}),
+    )
+    inlines = [
+        BillingProfileInline,
+        AuthorizationAsOrganizationInline,
+        AuthorizationAsPersonInline,
+        PurchaseInline,
+        SocialMediaProfileInline,
+    ]
+
+    @admin.display(description=_("VAT ID"))
+    def vat_id(self, obj: Customer) -> str:
+        return obj.vat_id or "–"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Customers are only ever erased through the erasure service (Art 17).
+        return False
+
+    def get_inlines(self, request: HttpRequest, obj: Customer | None) -> list:
+        if obj is None:
+            return []
+        if obj.is_organization:
+            return [
+                BillingProfileInline,
+                AuthorizationAsOrganizationInline,
+                PurchaseInline,
+                SocialMediaProfileInline,
+            ]
+        return [
+            BillingProfileInline,
+            AuthorizationAsPersonInline,
+            PurchaseInline,
+            SocialMediaProfileInline,
+        ]
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict:
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_dataset(self, dataset: Any, form: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        outcome = services.customers_import(
+            dataset=dataset, actor=request.user, dry_run=False, client_ip=client_ip(request)
+        )
+        if not outcome.ok:
+            for line in outcome.errors[:20]:
+                messages.error(request, line)
+        return outcome.result
+
+    def get_data_for_export(self, request: HttpRequest, queryset: QuerySet, **kwargs: Any) -> Any:
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        audit_event_record(
+            action=AuditEvent.Action.EXPORT,
+            actor=request.user,
+            object_type=Customer._meta.label_lower,
+            changed_fields=list(data.headers),
+            row_count=len(data),
+            client_ip=client_ip(request),
+        )
+        return data
+
+
+@admin.register(BillingProfile)
+class BillingProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("customer", "e_invoice_address", "operator_id", "invoicing_email", "city")
+    search_fields = ("customer__name", "customer__business_id", "e_invoice_address", "invoicing_email")
+    list_filter = ("source",)
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("person", "organization", "role", "valid_from", "valid_until")
+    list_filter = ("role", "source")
+    search_fields = ("person__name", "person__email", "organization__name", "organization__business_id")
+    autocomplete_fields = ["person", "organization"]
+    list_select_related = ["person", "organization"]
+    date_hierarchy = "valid_from"
+
+
+@admin.register(Product)
+class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "owner", "active")
+    list_filter = ("active", "owner")
+    search_fields = ("name", "code")
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("purchased_on", "customer", "product", "amount", "invoice_number", "purchased_by")
+    list_filter = ("product", "source")
+    search_fields = ("customer__name", "customer__business_id", "invoice_number")
+    autocomplete_fields = ["customer", "purchased_by"]
+    list_select_related = ["customer", "product", "purchased_by"]
+    date_hierarchy = "purchased_on"
+
+
+@admin.register(SocialMediaProfile)
+class SocialMediaProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("customer", "platform", "handle", "collected_at", "collected_from")
+    list_filter = ("platform", "source")
+    search_fields = ("customer__name", "handle", "url")
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+# -- Staff accounts and roles ------------------------------------------------------------------
+
+
+class StaffUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name")
+
+
+class StaffUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = ("email", "first_name", "last_name", "is_active")
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = StaffRoleGrant
+    fk_name = "user"
+    extra = 0
+    fields = ("group", "reason", "valid_from", "valid_until", "granted_by")
+    readonly_fields = ("group", "reason", "valid_from", "valid_until", "granted_by")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class StaffUserAdmin(DjangoUserAdmin):
+    """Technical admins manage staff accounts only: never customers' portal accounts, and
+    roles only through dated grants (no direct group or permission editing here)."""
+
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "is_active", "roles", "last_login")
+    list_filter = ("is_active",)
+    search_fields = ("email", "first_name", "last_name")
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Name"), {"fields": ("first_name", "last_name")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),
+    )
+    inlines = [RoleGrantInline]
+    filter_horizontal = ()
+
+    @admin.display(description=_("roles in force"))
+    def roles(self, obj: User) -> str:
+        return ", ".join(obj.active_role_names()) or "–"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        queryset = super().get_queryset(request).filter(is_staff=True)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        obj.is_staff = True  # this admin creates and edits staff accounts only
+        super().save_model(request, obj, form, change)
+        audit_event_record(
+            action=AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE,
+            actor=request.user,
+            obj=obj,
+            changed_fields=form.changed_data,
+            client_ip=client_ip(request),
+        )
+
+
+class StaffRoleGrantForm(forms.ModelForm):
+    request_user: User | None = None
+
+    class Meta:
+        model = StaffRoleGrant
+        fields = ("user", "group", "reason", "valid_from", "valid_until")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.staff().filter(is_superuser=False)
+        if "valid_until" in self.fields:
+            self.fields["valid_until"].required = True
+
+    def clean_user(self) -> User:
+        user = self.cleaned_data["user"]
+        if self.request_user is not None and user.pk == self.request_user.pk:
+            raise forms.ValidationError(_("Nobody can grant a role to themselves."))
+        return user
+
+
+@admin.register(StaffRoleGrant)
+class StaffRoleGrantAdmin(admin.ModelAdmin):
+    form = StaffRoleGrantForm
+    list_display = ("user", "group", "reason", "valid_from", "valid_until", "in_force", "granted_by")
+    list_filter = ("group", "valid_until")
+    search_fields = ("user__email", "reason")
+    list_select_related = ["user", "group", "granted_by"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(boolean=True, description=_("in force"))
+    def in_force(self, obj: StaffRoleGrant) -> bool:
+        return obj.is_active()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A grant is renewed or shortened in place; another person or role is a new grant.
+        return ("user", "group") if obj else ()
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return type(form_class.__name__, (form_class,), {"request_user": request.user})
+
+    def save_model(self, request: HttpRequest, obj: StaffRoleGrant, form: Any, change: bool) -> None:
+        grant = services.staff_role_grant(
+            user=obj.user,
+            group=obj.group,
+            reason=obj.reason,
+            valid_from=obj.valid_from,
+            valid_until=obj.valid_until,
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
+        obj.pk = grant.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: StaffRoleGrant) -> None:
+        services.staff_role_revoke(grant=obj, actor=request.user, client_ip=client_ip(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for grant in queryset:
+            self.delete_model(request, grant)

@@ -1,0 +1,637 @@
+"""The register: customers (people and organizations), their billing, authorizations,
+purchases and social media data, and the staff accounts with their expiring roles."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers import validators
+from customers.fields import (
+    BusinessIdField,
+    EInvoiceAddressField,
+    NormalizedEmailField,
+    OperatorIdField,
+    PhoneField,
+)
+
+
+def helsinki_today() -> date:
+    """Rights are decided by Helsinki calendar dates (DESIGN.md, "Times")."""
+    return timezone.localdate()
+
+
+class DataSource(models.TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    CONTRACT = "contract", _("Contract")
+    MEETING = "meeting", _("Meeting")
+    SELF_SERVICE = "self_service", _("Self-service")
+    IMPORT = "import", _("Import")
+    OTHER = "other", _("Other")
+
+
+class Language(models.TextChoices):
+    FINNISH = "fi", _("Finnish")
+    SWEDISH = "sv", _("Swedish")
+    ENGLISH = "en", _("English")
+
+
+class SourcedModel(models.Model):
+    """Where a record holding personal data came from (notice section 6), and when."""
+
+    source = models.CharField(_("source"), max_length=20, choices=DataSource.choices)
+    obtained_at = models.DateTimeField(_("obtained at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+# -- Accounts -----------------------------------------------------------------------------
+
+
+class UserManager(DjangoUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)  # None gives an unusable password
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def staff(self) -> models.QuerySet["User"]:
+        return self.filter(is_staff=True)
+
+
+class User(AbstractUser):
+    """Customers and staff alike; the email address is the login."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="customers_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def active_role_names(self, on: date | None = None) -> list[str]:
+        on = on or helsinki_today()
+        return list(
+            self.role_grants.active(on).order_by("group__name").values_list("group__name", flat=True)
+        )
+
+
+class StaffRoleGrantQuerySet(models.QuerySet):
+    def active(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
+        """Grants in force on `on` (Helsinki date): the end date includes its whole day."""
+        on = on or helsinki_today()
+        return self.filter(valid_from__lte=on, valid_until__gte=on, user__is_active=True)
+
+    def expired(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
+        on = on or helsinki_today()
+        return self.filter(valid_until__lt=on)
+
+
+class StaffRoleGrant(models.Model):
+    """A staff member's role, held for a stated reason until a stated day (seed section 9)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("staff user")
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("role")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    valid_from = models.DateField(_("valid from"), default=helsinki_today)
+    valid_until = models.DateField(
+        _("valid until"), help_text=_("Access ends when this day is over (Helsinki time).")
+    )
+    granted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = StaffRoleGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff role grant")
+        verbose_name_plural = _("staff role grants")
+        ordering = ["valid_until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"], name="customers_staffrolegrant_one_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="customers_staffrolegrant_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="customers_staffrolegrant_reason_required"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.group} ({self.valid_until:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        if self.user_id and not self.user.is_staff:
+            raise ValidationError(
+                {"user": _("Roles can only be granted to staff accounts.")}, code="not_staff"
+            )
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or helsinki_today()
+        return self.valid_from <= on <= self.valid_until
+
+
+# -- The register -------------------------------------------------------------------------
+
+
+class CustomerQuerySet(models.QuerySet):
+    def persons(self) -> "CustomerQuerySet":
+        return self.filter(kind=Customer.Kind.PERSON)
+
+    def organizations(self) -> "CustomerQuerySet":
+        return self.filter(kind=Customer.Kind.ORGANIZATION)
+
+    def with_email(self, email: str) -> "CustomerQuerySet":
+        """Emails match case-insensitively (a company's people may share one)."""
+        return self.filter(email__iexact=email.strip())
+
+    def search(self, term: str) -> "CustomerQuerySet":
+        term = term.strip()
+        if not term:
+            return self
+        condition = (
+            Q(name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(business_id__icontains=validators.normalize_business_id(term))
+        )
+        phone = validators.normalize_phone(term)
+        if phone.startswith("+"):
+            condition |= Q(phone=phone)
+        return self.filter(condition)
+
+
+class Customer(SourcedModel):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        ORGANIZATION = "organization", _("Organization")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    business_id = BusinessIdField(
+        _("business ID (Y-tunnus)"),
+        blank=True,
+        help_text=_("Required for a Finnish organization, e.g. 0112038-9."),
+    )
+    email = NormalizedEmailField(_("email"), blank=True)
+    phone = PhoneField(_("phone"), blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="FI",
+        help_text=_("Two-letter ISO 3166 code, e.g. FI or SE."),
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FINNISH
+    )
+    restricted = models.BooleanField(
+        _("processing restricted"),
+        default=False,
+        help_text=_("GDPR Art 18: the data is only stored, not used."),
+    )
+    restricted_at = models.DateTimeField(_("restricted at"), null=True, blank=True)
+    restriction_reason = models.CharField(_("restriction reason"), max_length=300, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer",
+        verbose_name=_("portal account"),
+    )
+    public_id = models.UUIDField(_("public ID"), default=uuid.uuid4, unique=True, editable=False)
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        validators=[validators.validate_no_personal_identity_code],
+        help_text=_("The customer can see these notes (GDPR Art 15): write accordingly."),
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name"]
+        permissions = [
+            ("import_customer", "Can import customers"),
+            ("export_customer", "Can export customers"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_id"],
+                condition=~Q(business_id=""),
+                name="customers_customer_business_id_unique",
+                violation_error_message=_("A customer with this business ID already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["person", "organization"]),
+                name="customers_customer_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="organization") | Q(business_id=""),
+                name="customers_customer_person_has_no_business_id",
+                violation_error_message=_("A person has no business ID."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="organization", country="FI", business_id=""),
+                name="customers_customer_finnish_organization_has_business_id",
+                violation_error_message=_("A Finnish organization needs its business ID."),
+            ),
+            models.CheckConstraint(
+                condition=Q(restricted=False) | Q(restricted_at__isnull=False),
+                name="customers_customer_restriction_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=["fi", "sv", "en"]),
+                name="customers_customer_language_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("email"), name="customers_customer_email_ci"),
+            models.Index(fields=["phone"], name="customers_customer_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.country = (self.country or "").strip().upper()
+        errors: dict[str, list] = {}
+        if len(self.country) != 2 or not self.country.isascii() or not self.country.isalpha():
+            errors.setdefault("country", []).append(
+                ValidationError(_("Enter a two-letter country code, e.g. FI."), code="country")
+            )
+        self.postal_code = (self.postal_code or "").strip()
+        if self.country == "FI":
+            try:
+                validators.validate_finnish_postal_code(self.postal_code)
+            except ValidationError as exc:
+                errors.setdefault("postal_code", []).append(exc)
+        if self.kind == self.Kind.PERSON and self.business_id:
+            errors.setdefault("business_id", []).append(
+                ValidationError(_("A person has no business ID."), code="person_business_id")
+            )
+        if self.kind == self.Kind.ORGANIZATION and self.country == "FI" and not self.business_id:
+            errors.setdefault("business_id", []).append(
+                ValidationError(
+                    _("A Finnish organization needs its business ID."), code="required"
+                )
+            )
+        if self.restricted and not self.restricted_at:
+            self.restricted_at = timezone.now()
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def vat_id(self) -> str:
+        return validators.vat_id_from_business_id(self.business_id)
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == self.Kind.PERSON
+
+    @property
+    def is_organization(self) -> bool:
+        return self.kind == self.Kind.ORGANIZATION
+
+
+class BillingProfile(SourcedModel):
+    """How an organization (or person) is invoiced; at least one channel is required."""
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="billing_profiles",
+        verbose_name=_("customer"),
+    )
+    e_invoice_address = EInvoiceAddressField(
+        _("e-invoice address"), blank=True, help_text=_("OVT code (0037…) or bank account.")
+    )
+    operator_id = OperatorIdField(
+        _("e-invoice operator ID"), blank=True, help_text=_("E.g. E204503 or 003721291126.")
+    )
+    invoicing_email = NormalizedEmailField(_("invoicing email"), blank=True)
+    street_address = models.CharField(_("billing street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("billing postal code"), max_length=10, blank=True)
+    city = models.CharField(_("billing city"), max_length=100, blank=True)
+    country = models.CharField(_("billing country"), max_length=2, default="FI")
+    buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("billing profile")
+        verbose_name_plural = _("billing profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(e_invoice_address="")
+                | ~Q(invoicing_email="")
+                | ~Q(street_address=""),
+                name="customers_billingprofile_has_channel",
+                violation_error_message=_(
+                    "Give at least one invoicing channel: e-invoice address, "
+                    "invoicing email or billing address."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(e_invoice_address="") | ~Q(operator_id=""),
+                name="customers_billingprofile_e_invoice_has_operator",
+                violation_error_message=_("An e-invoice address needs its operator ID."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        channel = self.e_invoice_address or self.invoicing_email or self.street_address
+        return f"{self.customer}: {channel}"
+
+    def clean(self) -> None:
+        self.country = (self.country or "").strip().upper()
+        self.postal_code = (self.postal_code or "").strip()
+        if self.country == "FI":
+            try:
+                validators.validate_finnish_postal_code(self.postal_code)
+            except ValidationError as exc:
+                raise ValidationError({"postal_code": exc}) from None
+        if self.e_invoice_address and not self.operator_id:
+            raise ValidationError(
+                {"operator_id": _("An e-invoice address needs its operator ID.")},
+                code="required",
+            )
+
+
+class AuthorizationQuerySet(models.QuerySet):
+    def active(self, on: date | None = None) -> "AuthorizationQuerySet":
+        on = on or helsinki_today()
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+        )
+
+    def with_purchase_right(self, on: date | None = None) -> "AuthorizationQuerySet":
+        """Osto-oikeus: an active purchaser or admin authorization."""
+        return self.active(on).filter(
+            role__in=[Authorization.Role.ADMIN, Authorization.Role.PURCHASER]
+        )
+
+
+class Authorization(SourcedModel):
+    """A valtuutus: a person may act for an organization in a role, for a period."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        PURCHASER = "purchaser", _("Purchaser")
+        BILLING = "billing", _("Billing contact")
+        VIEWER = "viewer", _("Viewer")
+
+    person = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="authorizations",
+        verbose_name=_("person"),
+        limit_choices_to={"kind": Customer.Kind.PERSON},
+    )
+    organization = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="authorized_people",
+        verbose_name=_("organization"),
+        limit_choices_to={"kind": Customer.Kind.ORGANIZATION},
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=helsinki_today)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty: until further notice.")
+    )
+    granted_by = models.CharField(
+        _("granted by"), max_length=200, help_text=_("Who at the organization granted it.")
+    )
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=300,
+        help_text=_("E.g. signed power of attorney, trade register extract, email of 1.2.2026."),
+    )
+
+    objects = AuthorizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("authorization")
+        verbose_name_plural = _("authorizations")
+        ordering = ["organization__name", "person__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="customers_authorization_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(person=models.F("organization")),
+                name="customers_authorization_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["admin", "purchaser", "billing", "viewer"]),
+                name="customers_authorization_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.organization} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.person_id and self.person.kind != Customer.Kind.PERSON:
+            errors["person"] = _("Only a person can be authorized.")
+        if self.organization_id and self.organization.kind != Customer.Kind.ORGANIZATION:
+            errors["organization"] = _("Authorizations are given for an organization.")
+        if errors:
+            raise ValidationError(errors)
+
+    def is_active(self, on: date | None = None) -> bool:
+        on = on or helsinki_today()
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
+
+
+class Product(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("product code"), max_length=50, unique=True)
+    owner = models.ForeignKey(
+        "privacy.Recipient",
+        on_delete=models.PROTECT,
+        related_name="products",
+        verbose_name=_("product owner"),
+        help_text=_("The company that receives purchase data to deliver the product."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Purchase(SourcedModel):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("product")
+    )
+    purchased_on = models.DateField(_("purchase date"), default=helsinki_today)
+    amount = models.DecimalField(
+        _("amount (EUR, incl. VAT)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
+    purchased_by = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases_made",
+        verbose_name=_("purchased by"),
+        limit_choices_to={"kind": Customer.Kind.PERSON},
+        help_text=_("The person who bought it for the organization."),
+    )
+
+    class Meta:
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+        ordering = ["-purchased_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="customers_purchase_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} – {self.product} ({self.purchased_on})"
+
+    def clean(self) -> None:
+        if not (self.customer_id and self.purchased_by_id):
+            return
+        buyer = self.purchased_by
+        if buyer.kind != Customer.Kind.PERSON:
+            raise ValidationError({"purchased_by": _("The buyer must be a person.")})
+        if self.customer.kind == Customer.Kind.ORGANIZATION:
+            has_right = (
+                Authorization.objects.with_purchase_right(self.purchased_on)
+                .filter(person=buyer, organization_id=self.customer_id)
+                .exists()
+            )
+            if not has_right:
+                raise ValidationError(
+                    {
+                        "purchased_by": _(
+                            "This person had no purchase right for the organization on the "
+                            "purchase date."
+                        )
+                    },
+                    code="no_purchase_right",
+                )
+        elif buyer.pk != self.customer_id:
+            raise ValidationError(
+                {"purchased_by": _("A person's own purchase is bought by that person.")}
+            )
+
+
+class SocialMediaProfile(SourcedModel):
+    """Social media data collected about a customer (Art 14: its source is named)."""
+
+    class Platform(models.TextChoices):
+        LINKEDIN = "linkedin", "LinkedIn"
+        FACEBOOK = "facebook", "Facebook"
+        INSTAGRAM = "instagram", "Instagram"
+        X = "x", "X"
+        YOUTUBE = "youtube", "YouTube"
+        TIKTOK = "tiktok", "TikTok"
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="social_media_profiles",
+        verbose_name=_("customer"),
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    handle = models.CharField(_("handle"), max_length=100, blank=True)
+    url = models.URLField(_("profile URL"), blank=True)
+    collected_at = models.DateTimeField(_("collected at"), default=timezone.now)
+    collected_from = models.CharField(
+        _("collected from"),
+        max_length=200,
+        help_text=_("Where the data was found, e.g. the company's LinkedIn page."),
+    )
+
+    class Meta:
+        verbose_name = _("social media profile")
+        verbose_name_plural = _("social media profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(handle="") | ~Q(url=""),
+                name="customers_socialmediaprofile_handle_or_url",
+                violation_error_message=_("Give the handle or the profile URL."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()}: {self.handle or self.url}"

@@ -1,0 +1,26 @@
+"""The staff side: Django's admin under the site's name, showing the user's roles."""
+
+from typing import Any
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+
+class HeroconAdminSite(AdminSite):
+    site_header = _("Herocon Registry – staff")
+    site_title = _("Herocon Registry")
+    index_title = _("Register administration")
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # The admin login is allauth's, so its rate limits and MFA step apply here too.
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        user = request.user
+        context["staff_roles"] = (
+            user.active_role_names() if user.is_authenticated and user.is_staff else []
+        )
+        return context
