@@ -32,7 +32,9 @@ from privacy.services import audit_event_record
 class AuditedAdminMixin:
     """Saves and deletes through the register services; opening a change page is audited."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
         services.register_record_save(
             instance=obj,
             changed_fields=form.changed_data,
@@ -121,7 +123,15 @@ class AuthorizationAsPersonInline(admin.TabularInline):
     verbose_name = _("authorization to act for an organization")
     verbose_name_plural = _("authorizations to act for organizations")
     autocomplete_fields = ["organization"]
-    fields = ("organization", "role", "valid_from", "valid_until", "granted_by", "evidence", "source")
+    fields = (
+        "organization",
+        "role",
+        "valid_from",
+        "valid_until",
+        "granted_by",
+        "evidence",
+        "source",
+    )
 
 
 class PurchaseInline(admin.TabularInline):
@@ -250,7 +260,12 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
 @admin.register(BillingProfile)
 class BillingProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("customer", "e_invoice_address", "operator_id", "invoicing_email", "city")
-    search_fields = ("customer__name", "customer__business_id", "e_invoice_address", "invoicing_email")
+    search_fields = (
+        "customer__name",
+        "customer__business_id",
+        "e_invoice_address",
+        "invoicing_email",
+    )
     list_filter = ("source",)
     autocomplete_fields = ["customer"]
     list_select_related = ["customer"]
@@ -260,7 +275,12 @@ class BillingProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class AuthorizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("person", "organization", "role", "valid_from", "valid_until")
     list_filter = ("role", "source")
-    search_fields = ("person__name", "person__email", "organization__name", "organization__business_id")
+    search_fields = (
+        "person__name",
+        "person__email",
+        "organization__name",
+        "organization__business_id",
+    )
     autocomplete_fields = ["person", "organization"]
     list_select_related = ["person", "organization"]
     date_hierarchy = "valid_from"
@@ -275,7 +295,14 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Purchase)
 class PurchaseAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("purchased_on", "customer", "product", "amount", "invoice_number", "purchased_by")
+    list_display = (
+        "purchased_on",
+        "customer",
+        "product",
+        "amount",
+        "invoice_number",
+        "purchased_by",
+    )
     list_filter = ("product", "source")
     search_fields = ("customer__name", "customer__business_id", "invoice_number")
     autocomplete_fields = ["customer", "purchased_by"]
@@ -337,7 +364,13 @@ class StaffUserAdmin(DjangoUserAdmin):
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "password1", "password2"),
+            },
+        ),
     )
     inlines = [RoleGrantInline]
     filter_horizontal = ()
@@ -388,7 +421,15 @@ class StaffRoleGrantForm(forms.ModelForm):
 @admin.register(StaffRoleGrant)
 class StaffRoleGrantAdmin(admin.ModelAdmin):
     form = StaffRoleGrantForm
-    list_display = ("user", "group", "reason", "valid_from", "valid_until", "in_force", "granted_by")
+    list_display = (
+        "user",
+        "group",
+        "reason",
+        "valid_from",
+        "valid_until",
+        "in_force",
+        "granted_by",
+    )
     list_filter = ("group", "valid_until")
     search_fields = ("user__email", "reason")
     list_select_related = ["user", "group", "granted_by"]
@@ -402,11 +443,15 @@ class StaffRoleGrantAdmin(admin.ModelAdmin):
         # A grant is renewed or shortened in place; another person or role is a new grant.
         return ("user", "group") if obj else ()
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
         return type(form_class.__name__, (form_class,), {"request_user": request.user})
 
-    def save_model(self, request: HttpRequest, obj: StaffRoleGrant, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: StaffRoleGrant, form: Any, change: bool
+    ) -> None:
         grant = services.staff_role_grant(
             user=obj.user,
             group=obj.group,

@@ -114,7 +114,9 @@ class User(AbstractUser):
     def active_role_names(self, on: date | None = None) -> list[str]:
         on = on or helsinki_today()
         return list(
-            self.role_grants.active(on).order_by("group__name").values_list("group__name", flat=True)
+            self.role_grants.active(on)
+            .order_by("group__name")
+            .values_list("group__name", flat=True)
         )
 
 
@@ -331,9 +333,7 @@ class Customer(SourcedModel):
             )
         if self.kind == self.Kind.ORGANIZATION and self.country == "FI" and not self.business_id:
             errors.setdefault("business_id", []).append(
-                ValidationError(
-                    _("A Finnish organization needs its business ID."), code="required"
-                )
+                ValidationError(_("A Finnish organization needs its business ID."), code="required")
             )
         if self.restricted and not self.restricted_at:
             self.restricted_at = timezone.now()
@@ -380,9 +380,7 @@ class BillingProfile(SourcedModel):
         verbose_name_plural = _("billing profiles")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(e_invoice_address="")
-                | ~Q(invoicing_email="")
-                | ~Q(street_address=""),
+                condition=~Q(e_invoice_address="") | ~Q(invoicing_email="") | ~Q(street_address=""),
                 name="customers_billingprofile_has_channel",
                 violation_error_message=_(
                     "Give at least one invoicing channel: e-invoice address, "

@@ -113,7 +113,9 @@ class CustomerResource(RegisterResource):
         except (Customer.DoesNotExist, ValidationError, ValueError):
             return None
 
-    def import_field(self, field: fields.Field, instance: Any, row: dict, *a: Any, **kw: Any) -> None:
+    def import_field(
+        self, field: fields.Field, instance: Any, row: dict, *a: Any, **kw: Any
+    ) -> None:
         if field.attribute == "public_id" and not (row.get("public_id") or "").strip():
             return  # a new customer keeps its generated public id
         super().import_field(field, instance, row, *a, **kw)
@@ -155,7 +157,9 @@ def describe_import_errors(result: Any, resource: RegisterResource) -> list[str]
         for field_name, messages in invalid.error_dict.items():
             column = "-" if field_name == NON_FIELD_ERRORS else columns.get(field_name, field_name)
             for message in messages:
-                problems.append((invalid.number, f"Row {invalid.number}, column {column}: {message}"))
+                problems.append(
+                    (invalid.number, f"Row {invalid.number}, column {column}: {message}")
+                )
     for number, errors in result.row_errors():
         for error in errors:
             problems.append((number, f"Row {number}: {error.error}"))

@@ -91,9 +91,7 @@ def staff_role_grant(
 ) -> StaffRoleGrant:
     """Grant (or renew) a role to a staff member for a reason until a day (seed section 9)."""
     if actor is not None and actor.pk == user.pk:
-        raise ValidationError(
-            {"user": "Nobody can grant a role to themselves."}, code="self_grant"
-        )
+        raise ValidationError({"user": "Nobody can grant a role to themselves."}, code="self_grant")
     grant = StaffRoleGrant.objects.filter(user=user, group=group).first() or StaffRoleGrant(
         user=user, group=group
     )
@@ -201,7 +199,7 @@ def customers_import(
                 action=AuditEvent.Action.IMPORT,
                 actor=actor,
                 object_type=Customer._meta.label_lower,
-                changed_fields=[f for f in dataset.headers],
+                changed_fields=list(dataset.headers),
                 row_count=outcome.created + outcome.updated,
                 client_ip=client_ip,
             )

@@ -20,7 +20,9 @@ _OPERATOR_SHORT_RE = re.compile(r"^[A-Z]{1,3}[0-9]{4,8}$")
 _BIC_RE = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 # A Finnish personal identity code: birth date, century sign (incl. the 2023 additions),
 # individual number and check character.
-_HENKILOTUNNUS_RE = re.compile(r"(?<![0-9])[0-3][0-9][01][0-9]{3}[-+ABCDEFUVWXY][0-9]{3}[0-9A-Y](?![0-9A-Z])")
+_HENKILOTUNNUS_RE = re.compile(
+    r"(?<![0-9])[0-3][0-9][01][0-9]{3}[-+ABCDEFUVWXY][0-9]{3}[0-9A-Y](?![0-9A-Z])"
+)
 
 
 def _compact(value: str) -> str:

@@ -19,7 +19,16 @@ class RecipientAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only for everyone: the log is append-only and verified by its hash chain."""
 
-    list_display = ("id", "created_at", "actor_id", "action", "object_type", "object_id", "row_count", "field_names")
+    list_display = (
+        "id",
+        "created_at",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "row_count",
+        "field_names",
+    )
     list_filter = ("action", "object_type")
     search_fields = ("=object_id", "=actor_id")
     date_hierarchy = "created_at"

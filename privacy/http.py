@@ -24,7 +24,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     hops = settings.TRUSTED_PROXY_COUNT
     if hops:
-        forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         forwarded = [part.strip() for part in forwarded if part.strip()]
         if len(forwarded) >= hops:
             return _valid_ip(forwarded[-hops])

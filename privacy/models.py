@@ -135,3 +135,6 @@ class AuditChainHead(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(id=1), name="privacy_auditchainhead_single")
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.last_id} {self.last_hash[:12]}"

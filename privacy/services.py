@@ -63,7 +63,9 @@ def audit_log_verify() -> AuditProblem | None:
         if event.id != expected_id:
             return AuditProblem(expected_id, "missing: the event was deleted")
         if event.prev_hash != expected_prev:
-            return AuditProblem(event.id, "does not follow the previous event: inserted or reordered")
+            return AuditProblem(
+                event.id, "does not follow the previous event: inserted or reordered"
+            )
         if event.compute_hash() != event.hash:
             return AuditProblem(event.id, "edited: its contents no longer match its hash")
         expected_prev = event.hash

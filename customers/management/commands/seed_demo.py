@@ -44,70 +44,186 @@ STAFF = [
 ]
 
 RECIPIENTS = [
-    ("Pilvipalvelu Demo Oy (placeholder)", Recipient.Kind.PROCESSOR, "FI", "tietosuoja@pilvipalvelu.example"),
+    (
+        "Pilvipalvelu Demo Oy (placeholder)",
+        Recipient.Kind.PROCESSOR,
+        "FI",
+        "tietosuoja@pilvipalvelu.example",
+    ),
     ("Sähköposti Demo Ltd (placeholder)", Recipient.Kind.PROCESSOR, "IE", "privacy@mailer.example"),
-    ("Koulutustalo Demo Oy (placeholder)", Recipient.Kind.PRODUCT_OWNER, "FI", "asiakaspalvelu@koulutustalo.example"),
-    ("Ohjelmistotalo Demo Oy (placeholder)", Recipient.Kind.PRODUCT_OWNER, "FI", "info@ohjelmistotalo.example"),
+    (
+        "Koulutustalo Demo Oy (placeholder)",
+        Recipient.Kind.PRODUCT_OWNER,
+        "FI",
+        "asiakaspalvelu@koulutustalo.example",
+    ),
+    (
+        "Ohjelmistotalo Demo Oy (placeholder)",
+        Recipient.Kind.PRODUCT_OWNER,
+        "FI",
+        "info@ohjelmistotalo.example",
+    ),
 ]
 
 PRODUCTS = [
     ("HC-KOUL-01", "Työturvallisuuskoulutus", "Koulutustalo Demo Oy (placeholder)"),
     ("HC-KOUL-02", "Tulityökortti-kurssi", "Koulutustalo Demo Oy (placeholder)"),
-    ("HC-OHJ-01", "Työmaapäiväkirja-ohjelmisto, vuosilisenssi", "Ohjelmistotalo Demo Oy (placeholder)"),
+    (
+        "HC-OHJ-01",
+        "Työmaapäiväkirja-ohjelmisto, vuosilisenssi",
+        "Ohjelmistotalo Demo Oy (placeholder)",
+    ),
 ]
 
 ORGANIZATIONS = [
     {
-        "name": "Kivikko Rakennus Oy", "business_id": "2345671-3", "email": "info@kivikko.example",
-        "phone": "09 4250 1100", "street_address": "Teollisuuskatu 12", "postal_code": "00510",
-        "city": "Helsinki", "language": "fi", "source": DataSource.CONTRACT,
-        "billing": {"e_invoice_address": "003723456713", "operator_id": "E204503",
-                    "buyer_reference": "KIV-2026"},
+        "name": "Kivikko Rakennus Oy",
+        "business_id": "2345671-3",
+        "email": "info@kivikko.example",
+        "phone": "09 4250 1100",
+        "street_address": "Teollisuuskatu 12",
+        "postal_code": "00510",
+        "city": "Helsinki",
+        "language": "fi",
+        "source": DataSource.CONTRACT,
+        "billing": {
+            "e_invoice_address": "003723456713",
+            "operator_id": "E204503",
+            "buyer_reference": "KIV-2026",
+        },
     },
     {
-        "name": "Saaristo Logistiikka Oy", "business_id": "1987652-0", "email": "toimisto@saaristo.example",
-        "phone": "02 274 3300", "street_address": "Satamakatu 4", "postal_code": "20100",
-        "city": "Turku", "language": "fi", "source": DataSource.MEETING,
-        "billing": {"invoicing_email": "laskut@saaristo.example", "street_address": "PL 101",
-                    "postal_code": "20101", "city": "Turku"},
+        "name": "Saaristo Logistiikka Oy",
+        "business_id": "1987652-0",
+        "email": "toimisto@saaristo.example",
+        "phone": "02 274 3300",
+        "street_address": "Satamakatu 4",
+        "postal_code": "20100",
+        "city": "Turku",
+        "language": "fi",
+        "source": DataSource.MEETING,
+        "billing": {
+            "invoicing_email": "laskut@saaristo.example",
+            "street_address": "PL 101",
+            "postal_code": "20101",
+            "city": "Turku",
+        },
     },
     {
-        "name": "Aurora Design Ab", "business_id": "3012345-8", "email": "hej@aurora.example",
-        "phone": "019 612 4400", "street_address": "Storgatan 9", "postal_code": "06100",
-        "city": "Borgå", "language": "sv", "source": DataSource.WEB_FORM,
+        "name": "Aurora Design Ab",
+        "business_id": "3012345-8",
+        "email": "hej@aurora.example",
+        "phone": "019 612 4400",
+        "street_address": "Storgatan 9",
+        "postal_code": "06100",
+        "city": "Borgå",
+        "language": "sv",
+        "source": DataSource.WEB_FORM,
         "billing": {"e_invoice_address": "00373012345800100", "operator_id": "003721291126"},
     },
 ]
 
 PEOPLE = [
-    {"name": "Aino Virtanen", "email": "aino.virtanen@kivikko.example", "phone": "040 754 0576",
-     "street_address": "Mannerheimintie 50 A 3", "postal_code": "00260", "city": "Helsinki",
-     "language": "fi", "source": DataSource.CONTRACT, "login": True},
-    {"name": "Mikko Korhonen", "email": "mikko.korhonen@saaristo.example", "phone": "050 321 7788",
-     "street_address": "Linnankatu 20", "postal_code": "20100", "city": "Turku",
-     "language": "fi", "source": DataSource.MEETING, "login": False},
-    {"name": "Erik Lindqvist", "email": "erik@aurora.example", "phone": "+358 44 987 6543",
-     "street_address": "Runebergsgatan 5", "postal_code": "06100", "city": "Borgå",
-     "language": "sv", "source": DataSource.EMAIL, "login": False},
-    {"name": "Liisa Nieminen", "email": "liisa.nieminen@posti.example", "phone": "045 112 2334",
-     "street_address": "Hämeenkatu 7 B 12", "postal_code": "33100", "city": "Tampere",
-     "language": "fi", "source": DataSource.SELF_SERVICE, "login": True},
-    {"name": "Sarah Johnson", "email": "sarah.johnson@mail.example", "phone": "+44 20 7946 0958",
-     "street_address": "12 Baker Street", "postal_code": "NW1 6XE", "city": "London",
-     "country": "GB", "language": "en", "source": DataSource.WEB_FORM, "login": False},
+    {
+        "name": "Aino Virtanen",
+        "email": "aino.virtanen@kivikko.example",
+        "phone": "040 754 0576",
+        "street_address": "Mannerheimintie 50 A 3",
+        "postal_code": "00260",
+        "city": "Helsinki",
+        "language": "fi",
+        "source": DataSource.CONTRACT,
+        "login": True,
+    },
+    {
+        "name": "Mikko Korhonen",
+        "email": "mikko.korhonen@saaristo.example",
+        "phone": "050 321 7788",
+        "street_address": "Linnankatu 20",
+        "postal_code": "20100",
+        "city": "Turku",
+        "language": "fi",
+        "source": DataSource.MEETING,
+        "login": False,
+    },
+    {
+        "name": "Erik Lindqvist",
+        "email": "erik@aurora.example",
+        "phone": "+358 44 987 6543",
+        "street_address": "Runebergsgatan 5",
+        "postal_code": "06100",
+        "city": "Borgå",
+        "language": "sv",
+        "source": DataSource.EMAIL,
+        "login": False,
+    },
+    {
+        "name": "Liisa Nieminen",
+        "email": "liisa.nieminen@posti.example",
+        "phone": "045 112 2334",
+        "street_address": "Hämeenkatu 7 B 12",
+        "postal_code": "33100",
+        "city": "Tampere",
+        "language": "fi",
+        "source": DataSource.SELF_SERVICE,
+        "login": True,
+    },
+    {
+        "name": "Sarah Johnson",
+        "email": "sarah.johnson@mail.example",
+        "phone": "+44 20 7946 0958",
+        "street_address": "12 Baker Street",
+        "postal_code": "NW1 6XE",
+        "city": "London",
+        "country": "GB",
+        "language": "en",
+        "source": DataSource.WEB_FORM,
+        "login": False,
+    },
 ]
 
 AUTHORIZATIONS = [
-    ("Aino Virtanen", "Kivikko Rakennus Oy", Authorization.Role.ADMIN, "Kaupparekisteriote 3.1.2025"),
-    ("Mikko Korhonen", "Saaristo Logistiikka Oy", Authorization.Role.PURCHASER, "Valtakirja 15.2.2025"),
+    (
+        "Aino Virtanen",
+        "Kivikko Rakennus Oy",
+        Authorization.Role.ADMIN,
+        "Kaupparekisteriote 3.1.2025",
+    ),
+    (
+        "Mikko Korhonen",
+        "Saaristo Logistiikka Oy",
+        Authorization.Role.PURCHASER,
+        "Valtakirja 15.2.2025",
+    ),
     ("Erik Lindqvist", "Aurora Design Ab", Authorization.Role.ADMIN, "Fullmakt 1.3.2025"),
     ("Aino Virtanen", "Saaristo Logistiikka Oy", Authorization.Role.VIEWER, "Sähköposti 10.4.2025"),
 ]
 
 PURCHASES = [
-    ("Kivikko Rakennus Oy", "HC-KOUL-01", "Aino Virtanen", date(2025, 3, 12), "1480.00", "2025-00112"),
-    ("Kivikko Rakennus Oy", "HC-OHJ-01", "Aino Virtanen", date(2025, 9, 1), "2400.00", "2025-00387"),
-    ("Saaristo Logistiikka Oy", "HC-KOUL-02", "Mikko Korhonen", date(2025, 5, 20), "690.00", "2025-00201"),
+    (
+        "Kivikko Rakennus Oy",
+        "HC-KOUL-01",
+        "Aino Virtanen",
+        date(2025, 3, 12),
+        "1480.00",
+        "2025-00112",
+    ),
+    (
+        "Kivikko Rakennus Oy",
+        "HC-OHJ-01",
+        "Aino Virtanen",
+        date(2025, 9, 1),
+        "2400.00",
+        "2025-00387",
+    ),
+    (
+        "Saaristo Logistiikka Oy",
+        "HC-KOUL-02",
+        "Mikko Korhonen",
+        date(2025, 5, 20),
+        "690.00",
+        "2025-00201",
+    ),
     ("Aurora Design Ab", "HC-OHJ-01", "Erik Lindqvist", date(2026, 1, 15), "2400.00", "2026-00009"),
     ("Liisa Nieminen", "HC-KOUL-02", "Liisa Nieminen", date(2026, 6, 2), "189.00", "2026-00240"),
 ]
@@ -121,7 +237,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("Refusing to load demo data with DEBUG off; use --force if you mean it.")
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off; use --force if you mean it."
+            )
         call_command("setup_roles", stdout=io.StringIO())
         with transaction.atomic():
             self._seed()
@@ -130,12 +248,17 @@ class Command(BaseCommand):
     def _seed(self) -> None:
         recipients = {}
         for name, kind, country, contact in RECIPIENTS:
-            recipients[name] = Recipient.objects.filter(name=name).first() or services.register_record_save(
-                instance=Recipient(name=name, kind=kind, country=country, contact=contact), actor=None
+            recipients[name] = Recipient.objects.filter(
+                name=name
+            ).first() or services.register_record_save(
+                instance=Recipient(name=name, kind=kind, country=country, contact=contact),
+                actor=None,
             )
         products = {}
         for code, name, owner in PRODUCTS:
-            products[code] = Product.objects.filter(code=code).first() or services.register_record_save(
+            products[code] = Product.objects.filter(
+                code=code
+            ).first() or services.register_record_save(
                 instance=Product(code=code, name=name, owner=recipients[owner]), actor=None
             )
         customers: dict[str, Customer] = {}
@@ -143,9 +266,13 @@ class Command(BaseCommand):
             values = {k: v for k, v in org.items() if k != "billing"}
             customer = Customer.objects.filter(business_id=org["business_id"]).first()
             if customer is None:
-                customer = services.customer_create(actor=None, kind=Customer.Kind.ORGANIZATION, **values)
+                customer = services.customer_create(
+                    actor=None, kind=Customer.Kind.ORGANIZATION, **values
+                )
                 services.register_record_save(
-                    instance=BillingProfile(customer=customer, source=org["source"], **org["billing"]),
+                    instance=BillingProfile(
+                        customer=customer, source=org["source"], **org["billing"]
+                    ),
                     actor=None,
                 )
             customers[org["name"]] = customer
@@ -157,7 +284,9 @@ class Command(BaseCommand):
             if person["login"] and customer.user_id is None:
                 user = self._user(person["email"], *person["name"].split(" ", 1))
                 customer.user = user
-                services.register_record_save(instance=customer, changed_fields=["user"], actor=None)
+                services.register_record_save(
+                    instance=customer, changed_fields=["user"], actor=None
+                )
             customers[person["name"]] = customer
         if not SocialMediaProfile.objects.filter(customer=customers["Aino Virtanen"]).exists():
             services.register_record_save(
@@ -217,7 +346,11 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, is_staff=staff
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=staff,
             )
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
@@ -227,8 +360,8 @@ class Command(BaseCommand):
     def _print_logins(self) -> None:
         out = self.stdout
         out.write("")
-        out.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
-        out.write("Staff sign in at /admin/ with the TOTP secret %s" % DEMO_TOTP_SECRET)
+        out.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        out.write(f"Staff sign in at /admin/ with the TOTP secret {DEMO_TOTP_SECRET}")
         out.write("  (add it to an authenticator app, or run: make totp)")
         for email, _first, _last, role in STAFF:
             out.write(f"  {role:<18} {email}")

@@ -21,7 +21,9 @@ class Command(BaseCommand):
                         Permission.objects.get(content_type__app_label=app_label, codename=codename)
                     )
                 except Permission.DoesNotExist:
-                    raise CommandError(f"Permission {code} does not exist; run migrate first.") from None
+                    raise CommandError(
+                        f"Permission {code} does not exist; run migrate first."
+                    ) from None
             group, created = Group.objects.get_or_create(name=role)
             before = set(group.permissions.values_list("pk", flat=True))
             group.permissions.set(permissions)

@@ -1,6 +1,6 @@
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,16 +17,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path | None = options["output"]
+        if output is None:
+            self._export(sys.stdout, options)
+            return
         try:
-            stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                rows = self._export(stream, options)
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
-        try:
-            rows = register_export(
-                name=options["name"], out=stream, dialect=options["dialect"], actor=None
-            )
-        finally:
-            if output:
-                stream.close()
-        if output:
-            self.stderr.write(f"Wrote {rows} row(s) to {output}.")
+        self.stderr.write(f"Wrote {rows} row(s) to {output}.")
+
+    def _export(self, stream: IO[str], options: dict[str, Any]) -> int:
+        return register_export(
+            name=options["name"], out=stream, dialect=options["dialect"], actor=None
+        )

@@ -1,0 +1,47 @@
+# Herocon Registry. The two commands a new user needs:
+#   make run    set everything up (Python 3.12+, .venv, migrations, roles, demo data) and
+#               serve the app on http://127.0.0.1:8000 with SQLite
+#   make test   the whole test suite plus ruff and the migrations check
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test setup bootstrap lint pytest lock messages bench totp clean
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+setup: bootstrap
+	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_roles
+	$(MANAGE) seed_demo
+
+run: setup
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
+
+lint: bootstrap
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: bootstrap
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+lock:
+	./scripts/lock.sh
+
+# Regenerate the message catalogues and compile them (needs GNU gettext).
+messages: bootstrap
+	cd $(CURDIR) && $(MANAGE) makemessages -l fi -l sv -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
+	$(MANAGE) compilemessages --ignore=.venv
+
+bench: bootstrap
+	$(PY) bench/export_memory.py
+
+# The current TOTP code of the demo staff users.
+totp:
+	@$(PY) scripts/totp_code.py
+
+clean:
+	rm -rf .venv var staticfiles
