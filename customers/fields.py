@@ -4,15 +4,51 @@ Normalising in `to_python` means `full_clean()` (run by forms, the admin and the
 stores the canonical value and the validator sees exactly what will be stored.
 """
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.db import models
 
 from customers import validators
 
+# Room for the separators people type ("0112038 - 9", "+358 40 754 0576"): the form
+# field normalises first, and the model field's own max_length then applies to what is
+# stored. Without this the admin refuses tolerated input as "too long" (and the browser
+# would cut it off at the stored length).
+_FORM_MAX_LENGTH = 50
 
-class BusinessIdField(models.CharField):
+
+class NormalizingCharFormField(forms.CharField):
+    """A form field that stores the canonical form, so the length check sees it too."""
+
+    def __init__(self, *args: Any, normalize: Callable[[str], str], **kwargs: Any) -> None:
+        self.normalize = normalize
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return self.normalize(value) if value else value
+
+
+class _NormalizingFieldMixin:
+    """Model CharFields whose input is normalised before it is validated and stored."""
+
+    normalize: Callable[[str], str]
+
+    def formfield(self, **kwargs: Any) -> Any:
+        defaults = {
+            "form_class": NormalizingCharFormField,
+            "normalize": type(self).normalize,
+            "max_length": max(self.max_length or 0, _FORM_MAX_LENGTH),
+        }
+        defaults.update(kwargs)
+        return super().formfield(**defaults)  # type: ignore[misc]
+
+
+class BusinessIdField(_NormalizingFieldMixin, models.CharField):
     default_validators = [validators.validate_business_id]
+    normalize = staticmethod(validators.normalize_business_id)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 9)
@@ -23,8 +59,9 @@ class BusinessIdField(models.CharField):
         return validators.normalize_business_id(value) if value else value
 
 
-class PhoneField(models.CharField):
+class PhoneField(_NormalizingFieldMixin, models.CharField):
     default_validators = [validators.validate_phone]
+    normalize = staticmethod(validators.normalize_phone)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
@@ -35,8 +72,9 @@ class PhoneField(models.CharField):
         return validators.normalize_phone(value) if value else value
 
 
-class EInvoiceAddressField(models.CharField):
+class EInvoiceAddressField(_NormalizingFieldMixin, models.CharField):
     default_validators = [validators.validate_e_invoice_address]
+    normalize = staticmethod(validators.normalize_e_invoice_address)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 35)

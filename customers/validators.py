@@ -59,7 +59,8 @@ def vat_id_from_business_id(business_id: str) -> str:
     """The Finnish VAT id (ALV-numero): FI and the eight digits."""
     if not business_id:
         return ""
-    return alv.format(alv.compact("FI" + business_id.replace("-", "")))
+    # stdnum's alv module has no formatter; the VAT id is simply FI and the digits.
+    return "FI" + alv.compact(business_id)
 
 
 def normalize_e_invoice_address(value: str) -> str:

@@ -173,24 +173,25 @@ STORAGES = {
     },
 }
 
-# Email: printed to the console in development; SMTP when EMAIL_HOST is set.
+# Email: printed to the console in development unless EMAIL_HOST is set; SMTP otherwise
+# (to a local MTA on localhost:25 when nothing else is configured).
 _email_host = env_str("EMAIL_HOST")
-if _email_host:
+if DEBUG and not _email_host:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": _email_host,
-                "port": env_int("EMAIL_PORT", 587, minimum=1),
+                "host": _email_host or "localhost",
+                "port": env_int("EMAIL_PORT", 587 if _email_host else 25, minimum=1),
                 "username": env_str("EMAIL_HOST_USER") or None,
                 "password": env_str("EMAIL_HOST_PASSWORD") or None,
-                "use_tls": env_bool("EMAIL_USE_TLS", default=True),
+                "use_tls": env_bool("EMAIL_USE_TLS", default=bool(_email_host)),
                 "timeout": 20,
             },
         }
     }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Herocon <noreply@herocon.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
