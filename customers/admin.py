@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
@@ -52,25 +53,21 @@ class AuditedAdminMixin:
             self.delete_model(request, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # formset.save(commit=False) ties new inline rows to their (possibly just created)
+        # parent and fills new_objects/changed_objects/deleted_objects, which the admin's
+        # change message reads; each row is then saved and audited through the service.
         ip = client_ip(request)
-        for inline_form in formset.forms:
-            if not hasattr(inline_form, "cleaned_data") or not inline_form.has_changed():
-                continue
-            if formset.can_delete and formset._should_delete_form(inline_form):
-                continue
-            obj = inline_form.save(commit=False)
+        formset.save(commit=False)
+        for inline_form in formset.saved_forms:
             services.register_record_save(
-                instance=obj,
+                instance=inline_form.instance,
                 changed_fields=inline_form.changed_data,
                 actor=request.user,
                 client_ip=ip,
             )
             inline_form.save_m2m()
-        for obj in formset.deleted_forms:
-            if obj.instance.pk:
-                services.register_record_delete(
-                    instance=obj.instance, actor=request.user, client_ip=ip
-                )
+        for obj in formset.deleted_objects:
+            services.register_record_delete(instance=obj, actor=request.user, client_ip=ip)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -215,7 +212,9 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
 
     def get_inlines(self, request: HttpRequest, obj: Customer | None) -> list:
         if obj is None:
-            return []
+            # The kind is not known before saving, so the authorizations (whose side
+            # depends on it) come after; billing is often entered with the customer.
+            return [BillingProfileInline, SocialMediaProfileInline]
         if obj.is_organization:
             return [
                 BillingProfileInline,
@@ -243,6 +242,12 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
             for line in outcome.errors[:20]:
                 messages.error(request, line)
         return outcome.result
+
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
+        if result.has_errors() or result.has_validation_errors():
+            # Nothing was saved (all or nothing); the errors are already in the messages.
+            return HttpResponseRedirect(reverse("admin:customers_customer_import"))
+        return super().process_result(result, request)
 
     def get_data_for_export(self, request: HttpRequest, queryset: QuerySet, **kwargs: Any) -> Any:
         data = super().get_data_for_export(request, queryset, **kwargs)
@@ -417,6 +422,18 @@ class StaffRoleGrantForm(forms.ModelForm):
             raise forms.ValidationError(_("Nobody can grant a role to themselves."))
         return user
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # On a change the user is read-only (not a form field), so clean_user does not run:
+        # renewing one's own grant must be refused here, not by the service after saving.
+        if (
+            self.instance.pk
+            and self.request_user is not None
+            and self.instance.user_id == self.request_user.pk
+        ):
+            raise forms.ValidationError(_("Nobody can grant a role to themselves."))
+        return cleaned
+
 
 @admin.register(StaffRoleGrant)
 class StaffRoleGrantAdmin(admin.ModelAdmin):
@@ -434,6 +451,13 @@ class StaffRoleGrantAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "reason")
     list_select_related = ["user", "group", "granted_by"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StaffRoleGrant]:
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            # Emergency superuser accounts are outside the Technical admin's reach.
+            queryset = queryset.filter(user__is_superuser=False)
+        return queryset
 
     @admin.display(boolean=True, description=_("in force"))
     def in_force(self, obj: StaffRoleGrant) -> bool:

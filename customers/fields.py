@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from customers import validators
@@ -66,6 +67,9 @@ class PhoneField(_NormalizingFieldMixin, models.CharField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
+        # A valid number is at most 16 characters in E.164, so it always fits; an invalid
+        # one is left as typed and would get a second, confusing "too long" message.
+        self.validators[:] = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)

@@ -1,6 +1,7 @@
 """Staff must have two-factor authentication before any admin page (DESIGN.md, "Roles")."""
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
@@ -23,6 +24,18 @@ class StaffMFARequiredMiddleware:
         self._admin_prefix: str | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        # Checked in process_view, which runs after every middleware's request phase:
+        # this middleware sits before MessageMiddleware, so in __call__ the message store
+        # does not exist yet and adding the warning would fail with a 500.
         if self._admin_prefix is None:
             self._admin_prefix = reverse("admin:index")
         user = request.user
@@ -35,7 +48,8 @@ class StaffMFARequiredMiddleware:
             messages.warning(
                 request,
                 _("Staff must set up two-factor authentication before using the admin."),
+                fail_silently=True,
             )
             target = reverse("mfa_activate_totp")
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.path})}")
-        return self.get_response(request)
+        return None

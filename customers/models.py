@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers import validators
 from customers.fields import (
@@ -39,7 +40,7 @@ class DataSource(models.TextChoices):
     CONTRACT = "contract", _("Contract")
     MEETING = "meeting", _("Meeting")
     SELF_SERVICE = "self_service", _("Self-service")
-    IMPORT = "import", _("Import")
+    IMPORT = "import", pgettext_lazy("data source", "Import")
     OTHER = "other", _("Other")
 
 
@@ -281,6 +282,8 @@ class Customer(SourcedModel):
                 fields=["business_id"],
                 condition=~Q(business_id=""),
                 name="customers_customer_business_id_unique",
+                # "unique" makes full_clean() put the error on the business_id field.
+                violation_error_code="unique",
                 violation_error_message=_("A customer with this business ID already exists."),
             ),
             models.CheckConstraint(
@@ -290,7 +293,7 @@ class Customer(SourcedModel):
             models.CheckConstraint(
                 condition=Q(kind="organization") | Q(business_id=""),
                 name="customers_customer_person_has_no_business_id",
-                violation_error_message=_("A person has no business ID."),
+                violation_error_message=_("Leave the business ID empty for a person."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="organization", country="FI", business_id=""),
@@ -329,11 +332,16 @@ class Customer(SourcedModel):
                 errors.setdefault("postal_code", []).append(exc)
         if self.kind == self.Kind.PERSON and self.business_id:
             errors.setdefault("business_id", []).append(
-                ValidationError(_("A person has no business ID."), code="person_business_id")
+                ValidationError(
+                    _("Leave the business ID empty for a person."), code="person_business_id"
+                )
             )
         if self.kind == self.Kind.ORGANIZATION and self.country == "FI" and not self.business_id:
             errors.setdefault("business_id", []).append(
-                ValidationError(_("A Finnish organization needs its business ID."), code="required")
+                ValidationError(
+                    _("A Finnish organization needs its business ID."),
+                    code="business_id_required",
+                )
             )
         if self.restricted and not self.restricted_at:
             self.restricted_at = timezone.now()
@@ -461,7 +469,7 @@ class Authorization(SourcedModel):
     evidence = models.CharField(
         _("evidence"),
         max_length=300,
-        help_text=_("E.g. signed power of attorney, trade register extract, email of 1.2.2026."),
+        help_text=_("E.g. signed power of attorney, trade register extract, email dated 1.2.2026."),
     )
 
     objects = AuthorizationQuerySet.as_manager()
@@ -494,7 +502,9 @@ class Authorization(SourcedModel):
         if self.person_id and self.person.kind != Customer.Kind.PERSON:
             errors["person"] = _("Only a person can be authorized.")
         if self.organization_id and self.organization.kind != Customer.Kind.ORGANIZATION:
-            errors["organization"] = _("Authorizations are given for an organization.")
+            errors["organization"] = _("Choose an organization here, not a person.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The end date cannot be before the start date.")
         if errors:
             raise ValidationError(errors)
 
@@ -577,18 +587,15 @@ class Purchase(SourcedModel):
                 .exists()
             )
             if not has_right:
+                message = _(
+                    "This person had no purchase right for the organization on the purchase date."
+                )
                 raise ValidationError(
-                    {
-                        "purchased_by": _(
-                            "This person had no purchase right for the organization on the "
-                            "purchase date."
-                        )
-                    },
-                    code="no_purchase_right",
+                    {"purchased_by": ValidationError(message, code="no_purchase_right")}
                 )
         elif buyer.pk != self.customer_id:
             raise ValidationError(
-                {"purchased_by": _("A person's own purchase is bought by that person.")}
+                {"purchased_by": _("For a person's own purchase, the buyer must be that person.")}
             )
 
 

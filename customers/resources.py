@@ -1,6 +1,7 @@
 """CSV columns of the register, shared by the admin's import-export buttons, the
 `import_customers` command and the streaming `export_register` command."""
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,25 @@ class IsoDateTimeWidget(widgets.Widget):
         return timezone.localtime(value).isoformat(timespec="seconds")
 
 
+class UUIDWidget(widgets.Widget):
+    """A UUID in and out; a real UUID (not its text) so unchanged rows compare equal."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> uuid.UUID | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, uuid.UUID):
+            return value
+        try:
+            return uuid.UUID(str(value).strip())
+        except ValueError:
+            raise ValueError(
+                "Enter the public ID as exported (a UUID), or leave it empty."
+            ) from None
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return "" if value is None else str(value)
+
+
 class RegisterResource(resources.ModelResource):
     """Explicit columns and full model validation; formula escaping happens where CSV is
     written (`csvio.iter_csv`), for the admin and the streaming export alike."""
@@ -52,6 +72,31 @@ class RegisterResource(resources.ModelResource):
                 f"Unknown column(s): {', '.join(unknown)}. Known columns: "
                 f"{', '.join(sorted(known))}."
             )
+        # A file of new records has no id column; import-export refuses a file without
+        # its import_id_fields, so add them empty (every row is then a new record).
+        for id_field in self._meta.import_id_fields:
+            column = self.fields[id_field].column_name
+            if column not in dataset.headers:
+                if len(dataset):
+                    dataset.append_col([""] * len(dataset), header=column)
+                else:
+                    dataset.headers = [*dataset.headers, column]
+
+    def import_field(
+        self, field: fields.Field, instance: Any, row: dict, *a: Any, **kw: Any
+    ) -> None:
+        # Exports write times to the second; keep the stored time when the file holds the
+        # same second, so an exported file re-imports as "unchanged" and loses nothing.
+        if isinstance(field.widget, IsoDateTimeWidget) and not field.readonly:
+            current = getattr(instance, field.attribute, None) if instance.pk else None
+            if current is not None and field.column_name in row:
+                try:
+                    incoming = field.clean(row)
+                except ValueError:
+                    incoming = None
+                if incoming is not None and incoming == current.replace(microsecond=0):
+                    return
+        super().import_field(field, instance, row, *a, **kw)
 
     @classmethod
     def widget_from_django_field(cls, f: Any, default: Any = widgets.Widget) -> Any:
@@ -61,7 +106,7 @@ class RegisterResource(resources.ModelResource):
 
 
 class CustomerResource(RegisterResource):
-    public_id = fields.Field(attribute="public_id", column_name="public_id")
+    public_id = fields.Field(attribute="public_id", column_name="public_id", widget=UUIDWidget())
     created_at = fields.Field(
         attribute="created_at", column_name="created_at", readonly=True, widget=IsoDateTimeWidget()
     )
@@ -120,6 +165,14 @@ class CustomerResource(RegisterResource):
             return  # a new customer keeps its generated public id
         super().import_field(field, instance, row, *a, **kw)
 
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as exc:
+            raise _unique_business_id_on_its_column(exc) from None
+
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         # Rows without a source came from this import (DESIGN.md: every record names one).
         if not (row.get("source") or "").strip():
@@ -127,6 +180,25 @@ class CustomerResource(RegisterResource):
         for key in ("obtained_at", "language", "country"):
             if key in row and not (row.get(key) or "").strip():
                 del row[key]
+
+
+def _unique_business_id_on_its_column(exc: ValidationError) -> ValidationError:
+    """The conditional unique constraint reports a duplicate Y-tunnus as a non-field error;
+    the import names row and column, so put it on business_id where it belongs."""
+    constraint = next(
+        c for c in Customer._meta.constraints if c.name == "customers_customer_business_id_unique"
+    )
+    duplicate = str(constraint.get_violation_error_message())
+    errors = exc.update_error_dict({})
+    general = errors.get(NON_FIELD_ERRORS, [])
+    moved = [e for e in general if str(getattr(e, "message", e)) == duplicate]
+    if not moved:
+        return exc
+    errors[NON_FIELD_ERRORS] = [e for e in general if e not in moved]
+    if not errors[NON_FIELD_ERRORS]:
+        del errors[NON_FIELD_ERRORS]
+    errors.setdefault("business_id", []).extend(moved)
+    return ValidationError(errors)
 
 
 class RegisterCSV(CSV):
@@ -148,7 +220,7 @@ class RegisterCSV(CSV):
 def describe_import_errors(result: Any, resource: RegisterResource) -> list[str]:
     """Every problem as one line naming the data row (1 = first after the header) and
     the column header, in row order."""
-    columns = {f.attribute: f.column_name for f in resource.get_fields()}
+    columns = {f.attribute: f.column_name for f in resource.fields.values()}
     lines: list[str] = []
     for error in result.base_errors:
         lines.append(f"File: {error.error}")

@@ -41,7 +41,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("customers.purchase", "view"),
         # A product's owner is a recipient of purchase data, so the DPO keeps both lists.
         *_crud("customers.product", "view", "add", "change"),
+        # "View everything" includes who holds staff access and what each role permits
+        # (Art 32 access control is the DPO's to check), but not change any of it.
+        *_crud("customers.user", "view"),
         *_crud("customers.staffrolegrant", "view"),
+        *_crud("auth.group", "view"),
         *_crud("privacy.recipient", "view", "add", "change", "delete"),
         *_crud("privacy.auditevent", "view"),
     ],

@@ -182,6 +182,9 @@ def customers_import(
             raise_errors=False,
             use_transactions=True,
             rollback_on_validation_errors=True,
+            # The admin writes its LogEntry rows from the instances in the result; without
+            # them its confirm step fails after the import has committed.
+            retain_instance_in_row_result=True,
             user=actor,
         )
         errors = describe_import_errors(result, resource)

@@ -15,7 +15,9 @@ from stdnum.fi import alv, ytunnus
 _BUSINESS_ID_RE = re.compile(r"^[0-9]{7}-[0-9]$")
 _POSTAL_CODE_RE = re.compile(r"^[0-9]{5}$")
 _OVT_RE = re.compile(r"^0037([0-9]{8})([0-9A-Za-z]{0,5})$")
-_E_INVOICE_OTHER_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$|^[0-9A-Z]{8,35}$")
+# Bank-routed (IBAN-like) and operator-specific addresses vary, so any 8-35 letters and
+# digits pass, but there must be digits: a word typed into the field is no address.
+_E_INVOICE_OTHER_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}$|^(?=.*[0-9])[0-9A-Z]{8,35}$")
 _OPERATOR_SHORT_RE = re.compile(r"^[A-Z]{1,3}[0-9]{4,8}$")
 _BIC_RE = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 # A Finnish personal identity code: birth date, century sign (incl. the 2023 additions),
@@ -78,7 +80,7 @@ def validate_e_invoice_address(value: str) -> None:
             raise ValidationError(
                 _(
                     "An OVT e-invoice address is 0037, the 8 digits of the business ID "
-                    "and at most 5 more characters (12-17 characters)."
+                    "and at most 5 more characters (12–17 characters)."
                 ),
                 code="ovt_format",
             )

@@ -56,8 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "customers.middleware.StaffMFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "customers.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -116,8 +116,9 @@ else:
 AUTH_USER_MODEL = "customers.User"
 AUTHENTICATION_BACKENDS = [
     # Group permissions count only while the staff member's role grant is in force.
+    # It subclasses allauth's backend, which must not be listed too: that one would hand
+    # out a group's permissions without looking at the grant.
     "customers.backends.RoleGrantBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,8 +5,8 @@ server-side iterator, using the same resource classes for the columns, so memory
 flat however large the register.
 """
 
-from collections.abc import Callable
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from django.db import models, transaction
 from import_export.resources import ModelResource
@@ -36,11 +36,14 @@ def register_export(
     queryset = queryset_factory()
     count = 0
 
-    def rows():
+    # export_resource() would work out the same column list again for every row.
+    columns = resource.get_export_fields()
+
+    def rows() -> Iterator[list[Any]]:
         nonlocal count
         for instance in queryset.iterator(chunk_size=2000):
             count += 1
-            yield resource.export_resource(instance)
+            yield [resource.export_field(field, instance) for field in columns]
 
     # One transaction gives the export a consistent snapshot (and a server-side cursor
     # on PostgreSQL, which needs one).

@@ -8,9 +8,13 @@ from django.http import HttpRequest
 
 def _valid_ip(value: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    # A zone id ("fe80::1%eth0") is not an address a database inet column accepts.
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        return None
+    return str(address)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -25,7 +25,10 @@ class Recipient(models.Model):
         _("country"), max_length=2, default="FI", help_text=_("Two-letter ISO 3166 code.")
     )
     contact = models.CharField(
-        _("contact"), max_length=300, blank=True, help_text=_("Role address or office contact.")
+        _("contact"),
+        max_length=300,
+        blank=True,
+        help_text=_("A shared (not personal) address or office contact."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -98,8 +101,15 @@ class AuditEvent(models.Model):
         return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        if (
+            not self._state.adding
+            or kwargs.get("force_update")
+            or kwargs.get("update_fields") is not None
+        ):
             raise AppendOnlyError("Audit events cannot be changed.")
+        # A new instance that names an existing id would otherwise be saved as an UPDATE
+        # of that event (Django tries UPDATE first when a pk is set): always INSERT.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:

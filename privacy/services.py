@@ -56,24 +56,34 @@ class AuditProblem:
 
 
 def audit_log_verify() -> AuditProblem | None:
-    """The first event that was edited, inserted or deleted, or None when the chain holds."""
+    """The first event that was edited, inserted or deleted, or None when the chain holds.
+
+    The chain head is written with every append, so it also catches the ends of the chain:
+    events deleted from the end, and events appended (even with correctly computed hashes)
+    by something other than `audit_event_record`.
+    """
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_last_id = head.last_id if head is not None else 0
     expected_prev = GENESIS_HASH
     expected_id = 1
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.id > head_last_id:
+            return AuditProblem(event.id, "inserted: the chain head never recorded it")
         if event.id != expected_id:
             return AuditProblem(expected_id, "missing: the event was deleted")
-        if event.prev_hash != expected_prev:
-            return AuditProblem(
-                event.id, "does not follow the previous event: inserted or reordered"
-            )
         if event.compute_hash() != event.hash:
             return AuditProblem(event.id, "edited: its contents no longer match its hash")
+        if event.prev_hash != expected_prev:
+            # This event is intact, so the link broke before it: the previous event was
+            # edited and given a fresh hash (or, for the first event, this one was).
+            return AuditProblem(
+                max(event.id - 1, 1), "edited: its hash differs from the one chained after it"
+            )
         expected_prev = event.hash
         expected_id += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
     last_id = expected_id - 1
-    if head is not None and head.last_id > last_id:
+    if head_last_id > last_id:
         return AuditProblem(last_id + 1, "missing: the newest events were deleted")
-    if head is not None and head.last_id == last_id and last_id and head.last_hash != expected_prev:
+    if head is not None and last_id and head.last_hash != expected_prev:
         return AuditProblem(last_id, "edited: its hash differs from the recorded chain head")
     return None

@@ -76,9 +76,7 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 
 def test_deploy_check_is_clean_with_production_variables():
-    result = _run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV
-    )
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 

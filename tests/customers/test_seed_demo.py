@@ -18,7 +18,16 @@ from customers.models import (
 from customers.validators import validate_e_invoice_address
 from privacy.models import AuditEvent
 
-MODELS = [Customer, BillingProfile, Authorization, Product, Purchase, User, StaffRoleGrant, AuditEvent]
+MODELS = [
+    Customer,
+    BillingProfile,
+    Authorization,
+    Product,
+    Purchase,
+    User,
+    StaffRoleGrant,
+    AuditEvent,
+]
 
 
 def _seed(**kwargs) -> str:
@@ -77,9 +86,7 @@ def test_demo_has_one_staff_user_per_role_with_totp_and_prints_the_logins(settin
         assert grant.user.is_staff
         assert not grant.user.is_superuser
         assert grant.is_active()
-        assert Authenticator.objects.filter(
-            user=grant.user, type=Authenticator.Type.TOTP
-        ).exists()
+        assert Authenticator.objects.filter(user=grant.user, type=Authenticator.Type.TOTP).exists()
         assert grant.user.email in output
     assert "JBSWY3DPEHPK3PXP" in output
     assert not User.objects.filter(is_superuser=True).exists()

@@ -1,10 +1,21 @@
-import sys
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from privacy.exports import REGISTERS, register_export
+
+
+class _RawOutput:
+    """The command's stdout (so call_command(stdout=...) captures it) without the newline
+    OutputWrapper adds to every write: the BOM and CSV lines must pass through unchanged."""
+
+    def __init__(self, wrapper: OutputWrapper) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> int:
+        self.wrapper.write(text, ending="")
+        return len(text)
 
 
 class Command(BaseCommand):
@@ -18,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path | None = options["output"]
         if output is None:
-            self._export(sys.stdout, options)
+            self._export(_RawOutput(self.stdout), options)
             return
         try:
             with open(output, "w", encoding="utf-8", newline="") as stream:
@@ -27,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
         self.stderr.write(f"Wrote {rows} row(s) to {output}.")
 
-    def _export(self, stream: IO[str], options: dict[str, Any]) -> int:
+    def _export(self, stream: IO[str] | _RawOutput, options: dict[str, Any]) -> int:
         return register_export(
             name=options["name"], out=stream, dialect=options["dialect"], actor=None
         )
