@@ -33,9 +33,8 @@ class StaffMFARequiredMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
-        # Checked in process_view, which runs after every middleware's request phase:
-        # this middleware sits before MessageMiddleware, so in __call__ the message store
-        # does not exist yet and adding the warning would fail with a 500.
+        # Checked in process_view, after every middleware's request phase, so the user,
+        # the session and the message store are all in place whatever the order.
         if self._admin_prefix is None:
             self._admin_prefix = reverse("admin:index")
         user = request.user

@@ -165,14 +165,6 @@ class CustomerResource(RegisterResource):
             return  # a new customer keeps its generated public id
         super().import_field(field, instance, row, *a, **kw)
 
-    def validate_instance(
-        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
-    ) -> None:
-        try:
-            super().validate_instance(instance, import_validation_errors, validate_unique)
-        except ValidationError as exc:
-            raise _unique_business_id_on_its_column(exc) from None
-
     def before_import_row(self, row: dict, **kwargs: Any) -> None:
         # Rows without a source came from this import (DESIGN.md: every record names one).
         if not (row.get("source") or "").strip():
@@ -180,25 +172,6 @@ class CustomerResource(RegisterResource):
         for key in ("obtained_at", "language", "country"):
             if key in row and not (row.get(key) or "").strip():
                 del row[key]
-
-
-def _unique_business_id_on_its_column(exc: ValidationError) -> ValidationError:
-    """The conditional unique constraint reports a duplicate Y-tunnus as a non-field error;
-    the import names row and column, so put it on business_id where it belongs."""
-    constraint = next(
-        c for c in Customer._meta.constraints if c.name == "customers_customer_business_id_unique"
-    )
-    duplicate = str(constraint.get_violation_error_message())
-    errors = exc.update_error_dict({})
-    general = errors.get(NON_FIELD_ERRORS, [])
-    moved = [e for e in general if str(getattr(e, "message", e)) == duplicate]
-    if not moved:
-        return exc
-    errors[NON_FIELD_ERRORS] = [e for e in general if e not in moved]
-    if not errors[NON_FIELD_ERRORS]:
-        del errors[NON_FIELD_ERRORS]
-    errors.setdefault("business_id", []).extend(moved)
-    return ValidationError(errors)
 
 
 class RegisterCSV(CSV):
