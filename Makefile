@@ -13,6 +13,7 @@ bootstrap:
 setup: bootstrap
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
+	$(MANAGE) setup_notice
 	$(MANAGE) seed_demo
 
 run: setup

@@ -95,6 +95,13 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    notice_version_seen = models.PositiveIntegerField(
+        _("privacy notice version seen"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The newest privacy notice version this user has been told about."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

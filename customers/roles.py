@@ -48,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("auth.group", "view"),
         *_crud("privacy.recipient", "view", "add", "change", "delete"),
         *_crud("privacy.auditevent", "view"),
+        *_crud("privacy.noticeversion", "view", "add", "change", "delete", "publish"),
+        "privacy.view_record_of_processing",
     ],
     TECHNICAL_ADMIN: [
         *_crud("customers.user", "view", "add", "change"),

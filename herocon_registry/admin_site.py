@@ -5,6 +5,7 @@ from typing import Any
 from allauth.account.decorators import secure_admin_login
 from django.contrib.admin import AdminSite
 from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,10 +18,25 @@ class HeroconAdminSite(AdminSite):
         # The admin login is allauth's, so its rate limits and MFA step apply here too.
         return secure_admin_login(super().login)(request, extra_context)
 
+    def get_urls(self) -> list:
+        from privacy.admin import record_of_processing_view
+
+        return [
+            path(
+                "privacy/record-of-processing/",
+                self.admin_view(record_of_processing_view),
+                name="privacy_record_of_processing",
+            ),
+            *super().get_urls(),
+        ]
+
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
         user = request.user
         context["staff_roles"] = (
             user.active_role_names() if user.is_authenticated and user.is_staff else []
+        )
+        context["can_view_ropa"] = user.is_authenticated and user.has_perm(
+            "privacy.view_record_of_processing"
         )
         return context

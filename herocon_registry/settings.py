@@ -5,7 +5,7 @@ development-only secret key). Production sets SECRET_KEY, which turns DEBUG off 
 `.env.example` lists every variable.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "customers.middleware.StaffMFARequiredMiddleware",
+    "privacy.middleware.NoticeUpdateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -233,8 +234,36 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Controller facts (the notice and the record of processing read these).
 CONTROLLER_NAME = env_str("CONTROLLER_NAME", "Herocon Oy")
 CONTROLLER_BUSINESS_ID = env_str("CONTROLLER_BUSINESS_ID")
+CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS")
+CONTROLLER_PHONE = env_str("CONTROLLER_PHONE")
 CONTROLLER_PRIVACY_EMAIL = env_str("CONTROLLER_PRIVACY_EMAIL")
 DPO_EMAIL = env_str("DPO_EMAIL", CONTROLLER_PRIVACY_EMAIL)
+
+# Retention (DESIGN.md, "Default retention"): every period in one place.
+RETENTION = {
+    "relationship_years": env_int("RETENTION_RELATIONSHIP_YEARS", 3, minimum=1),
+    "voucher_years": env_int("RETENTION_VOUCHER_YEARS", 6, minimum=6),
+    "book_years": env_int("RETENTION_BOOK_YEARS", 10, minimum=10),
+    "request_years": env_int("RETENTION_REQUEST_YEARS", 5, minimum=1),
+    "audit_years": env_int("RETENTION_AUDIT_YEARS", 5, minimum=1),
+    "audit_address_days": env_int("RETENTION_AUDIT_ADDRESS_DAYS", 90, minimum=1),
+    "consent_evidence_years": env_int("RETENTION_CONSENT_EVIDENCE_YEARS", 3, minimum=1),
+    "backup_days": env_int("RETENTION_BACKUP_DAYS", 30, minimum=1),
+}
+
+
+def _month_day(name: str, default: str) -> tuple[int, int]:
+    raw = env_str(name, default)
+    try:
+        month, day = (int(part) for part in raw.split("-"))
+        date(2001, month, day)  # a year without 29 February: the end must exist every year
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be MM-DD, e.g. 12-31, not {raw!r}") from None
+    return month, day
+
+
+# The last day of the financial year (tilikausi), for the bookkeeping holds.
+FINANCIAL_YEAR_END = _month_day("FINANCIAL_YEAR_END", "12-31")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/", include("privacy.urls")),
     path("healthz", customer_views.healthz, name="healthz"),
     path("", include("customers.urls")),
 ]

@@ -6,6 +6,7 @@ flat however large the register.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import models, transaction
@@ -14,11 +15,39 @@ from import_export.resources import ModelResource
 from customers import csvio
 from customers.models import Customer, User
 from customers.resources import CustomerResource
+from privacy import ropa
 from privacy.models import AuditEvent
 from privacy.services import audit_event_record
 
-REGISTERS: dict[str, tuple[type[ModelResource], Callable[[], models.QuerySet]]] = {
-    "customers": (CustomerResource, lambda: Customer.objects.order_by("pk")),
+
+@dataclass(frozen=True)
+class Register:
+    object_type: str
+    header: Callable[[], list[str]]
+    rows: Callable[[], Iterator[list[Any]]]
+
+
+def _model_register(
+    resource_class: type[ModelResource], queryset: Callable[[], models.QuerySet]
+) -> Register:
+    resource = resource_class()
+    # export_resource() would work out the same column list again for every row.
+    columns = resource.get_export_fields()
+
+    def rows() -> Iterator[list[Any]]:
+        for instance in queryset().iterator(chunk_size=2000):
+            yield [resource.export_field(field, instance) for field in columns]
+
+    return Register(
+        object_type=resource_class._meta.model._meta.label_lower,
+        header=resource.get_export_headers,
+        rows=rows,
+    )
+
+
+REGISTERS: dict[str, Callable[[], Register]] = {
+    "customers": lambda: _model_register(CustomerResource, lambda: Customer.objects.order_by("pk")),
+    "ropa": lambda: Register("privacy.ropa", lambda: list(ropa.COLUMNS), ropa.rows),
 }
 
 
@@ -31,29 +60,24 @@ def register_export(
     client_ip: str | None = None,
 ) -> int:
     """Write the register `name` to `out` and audit the export; returns the row count."""
-    resource_class, queryset_factory = REGISTERS[name]
-    resource = resource_class()
-    queryset = queryset_factory()
+    register = REGISTERS[name]()
     count = 0
 
-    # export_resource() would work out the same column list again for every row.
-    columns = resource.get_export_fields()
-
-    def rows() -> Iterator[list[Any]]:
+    def counted() -> Iterator[list[Any]]:
         nonlocal count
-        for instance in queryset.iterator(chunk_size=2000):
+        for row in register.rows():
             count += 1
-            yield [resource.export_field(field, instance) for field in columns]
+            yield row
 
     # One transaction gives the export a consistent snapshot (and a server-side cursor
     # on PostgreSQL, which needs one).
     with transaction.atomic():
-        for line in csvio.iter_csv(resource.get_export_headers(), rows(), dialect=dialect):
+        for line in csvio.iter_csv(register.header(), counted(), dialect=dialect):
             out.write(line)
         audit_event_record(
             action=AuditEvent.Action.EXPORT,
             actor=actor,
-            object_type=queryset.model._meta.label_lower,
+            object_type=register.object_type,
             row_count=count,
             client_ip=client_ip,
         )

@@ -1,12 +1,19 @@
-"""Writes of the privacy app: the audit log."""
+"""Writes of the privacy app: the audit log and the privacy notice."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from privacy.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from privacy.models import (
+    GENESIS_HASH,
+    LANGUAGE_CODES,
+    AuditChainHead,
+    AuditEvent,
+    NoticeVersion,
+)
 
 
 def _object_type(obj: models.Model) -> str:
@@ -87,3 +94,72 @@ def audit_log_verify() -> AuditProblem | None:
     if head is not None and last_id and head.last_hash != expected_prev:
         return AuditProblem(last_id, "edited: its hash differs from the recorded chain head")
     return None
+
+
+# -- The privacy notice ----------------------------------------------------------------------
+
+NOTICE_TEXT_FIELDS = ("intro", "security", "changes")
+
+
+@transaction.atomic
+def notice_draft_create(
+    *, actor: models.Model | None, client_ip: str | None = None
+) -> NoticeVersion:
+    """Start a draft from the current version's texts (or the seed texts if none exists)."""
+    from privacy.notice_seed import INITIAL_TEXTS
+
+    existing = NoticeVersion.objects.filter(status=NoticeVersion.Status.DRAFT).first()
+    if existing is not None:
+        return existing
+    current = NoticeVersion.objects.current()
+    draft = NoticeVersion()
+    for name in NOTICE_TEXT_FIELDS:
+        for language in LANGUAGE_CODES:
+            if current is None:
+                value = INITIAL_TEXTS[language][name]
+            elif name == "changes":
+                value = ""  # each version says what it changed
+            else:
+                value = current.text(name, language)
+            setattr(draft, f"{name}_{language}", value)
+    draft.full_clean(exclude=[f"changes_{language}" for language in LANGUAGE_CODES])
+    draft.save()
+    audit_event_record(action=AuditEvent.Action.CREATE, actor=actor, obj=draft, client_ip=client_ip)
+    return draft
+
+
+@transaction.atomic
+def notice_publish(
+    *, draft: NoticeVersion, actor: models.Model | None, client_ip: str | None = None
+) -> NoticeVersion:
+    """Freeze the draft, rendered in every language, as the next published version."""
+    from privacy.notice import render_all
+
+    draft = NoticeVersion.objects.select_for_update().get(pk=draft.pk)
+    if draft.is_published:
+        raise ValidationError("This version is already published.")
+    draft.full_clean()
+    previous = NoticeVersion.objects.current()
+    draft.number = (previous.number if previous else 0) + 1
+    draft.status = NoticeVersion.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.published_by_id = getattr(actor, "pk", None)
+    draft.rendered, draft.sections = render_all(draft)
+    if previous is not None:
+        before, after = previous.sections.get("en", {}), draft.sections.get("en", {})
+        draft.changed_sections = [
+            section
+            for section in after
+            if section != "changes" and before.get(section) != after.get(section)
+        ]
+    else:
+        draft.changed_sections = []
+    draft.save()
+    audit_event_record(
+        action=AuditEvent.Action.PUBLISH,
+        actor=actor,
+        obj=draft,
+        changed_fields=draft.changed_sections,
+        client_ip=client_ip,
+    )
+    return draft

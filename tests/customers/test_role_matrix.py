@@ -31,6 +31,8 @@ ACTIONS = ("view", "add", "change", "delete", "import", "export")
 # - Technical admin manages staff accounts and grants; the groups' permissions are defined
 #   in code by `setup_roles`, so groups are view-only for everyone.
 # - allauth's email addresses and MFA authenticators are credentials: no role sees them.
+# - The DPO edits, previews and publishes the privacy notice; a published version is
+#   read-only for everyone (its ModelAdmin refuses change and delete for it).
 NOTHING = "------"
 EXPECTED: dict[str, dict[str, str]] = {
     roles.CUSTOMER_SERVICE: {
@@ -45,6 +47,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auth.group": NOTHING,
         "privacy.recipient": NOTHING,
         "privacy.auditevent": NOTHING,
+        "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
     },
@@ -60,6 +63,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auth.group": NOTHING,
         "privacy.recipient": NOTHING,
         "privacy.auditevent": NOTHING,
+        "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
     },
@@ -75,6 +79,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auth.group": NOTHING,
         "privacy.recipient": NOTHING,
         "privacy.auditevent": NOTHING,
+        "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
     },
@@ -90,6 +95,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auth.group": "v-----",
         "privacy.recipient": "vacd--",
         "privacy.auditevent": "v-----",
+        "privacy.noticeversion": "vacd--",
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
     },
@@ -105,6 +111,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auth.group": "v-----",
         "privacy.recipient": NOTHING,
         "privacy.auditevent": NOTHING,
+        "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
     },
