@@ -258,7 +258,10 @@ def _month_day(name: str, default: str) -> tuple[int, int]:
         month, day = (int(part) for part in raw.split("-"))
         date(2001, month, day)  # a year without 29 February: the end must exist every year
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be MM-DD, e.g. 12-31, not {raw!r}") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a month and day that exist every year, as MM-DD (e.g. 12-31), "
+            f"not {raw!r}"
+        ) from None
     return month, day
 
 
