@@ -97,3 +97,18 @@ class NormalizedEmailField(models.EmailField):
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return validators.normalize_email(value) if value else value
+
+
+class CountryField(models.CharField):
+    """An ISO 3166-1 alpha-2 country code, stored upper-case (default FI)."""
+
+    default_validators = [validators.validate_country_code]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("default", "FI")
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return validators.normalize_country(value) if value else value

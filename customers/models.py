@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from customers import validators
 from customers.fields import (
     BusinessIdField,
+    CountryField,
     EInvoiceAddressField,
     NormalizedEmailField,
     OperatorIdField,
@@ -242,12 +243,7 @@ class Customer(SourcedModel):
     street_address = models.CharField(_("street address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        default="FI",
-        help_text=_("Two-letter ISO 3166 code, e.g. FI or SE."),
-    )
+    country = CountryField(_("country"), help_text=_("Two-letter ISO 3166 code, e.g. FI or SE."))
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.FINNISH
     )
@@ -325,12 +321,7 @@ class Customer(SourcedModel):
         return self.name
 
     def clean(self) -> None:
-        self.country = (self.country or "").strip().upper()
         errors: dict[str, list] = {}
-        if len(self.country) != 2 or not self.country.isascii() or not self.country.isalpha():
-            errors.setdefault("country", []).append(
-                ValidationError(_("Enter a two-letter country code, e.g. FI."), code="country")
-            )
         self.postal_code = (self.postal_code or "").strip()
         if self.country == "FI":
             try:
@@ -387,7 +378,7 @@ class BillingProfile(SourcedModel):
     street_address = models.CharField(_("billing street address"), max_length=200, blank=True)
     postal_code = models.CharField(_("billing postal code"), max_length=10, blank=True)
     city = models.CharField(_("billing city"), max_length=100, blank=True)
-    country = models.CharField(_("billing country"), max_length=2, default="FI")
+    country = CountryField(_("billing country"))
     buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
 
     class Meta:
@@ -414,7 +405,6 @@ class BillingProfile(SourcedModel):
         return f"{self.customer}: {channel}"
 
     def clean(self) -> None:
-        self.country = (self.country or "").strip().upper()
         self.postal_code = (self.postal_code or "").strip()
         if self.country == "FI":
             try:

@@ -122,6 +122,16 @@ def validate_finnish_postal_code(value: str) -> None:
         )
 
 
+def normalize_country(value: str) -> str:
+    return value.strip().upper()
+
+
+def validate_country_code(value: str) -> None:
+    """Two ASCII letters (ISO 3166-1 alpha-2), e.g. FI or SE."""
+    if not (len(value) == 2 and value.isascii() and value.isalpha()):
+        raise ValidationError(_("Enter a two-letter country code, e.g. FI."), code="country_format")
+
+
 def normalize_phone(value: str, region: str = "FI") -> str:
     """E.164 when the number parses and is valid; otherwise the input, for the validator."""
     value = value.strip()

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import CountryField
+
 GENESIS_HASH = "0" * 64
 
 
@@ -21,9 +23,7 @@ class Recipient(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    country = models.CharField(
-        _("country"), max_length=2, default="FI", help_text=_("Two-letter ISO 3166 code.")
-    )
+    country = CountryField(_("country"), help_text=_("Two-letter ISO 3166 code."))
     contact = models.CharField(
         _("contact"),
         max_length=300,
@@ -39,13 +39,6 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        self.country = (self.country or "").strip().upper()
-        if len(self.country) != 2 or not self.country.isalpha():
-            raise ValidationError({"country": _("Enter a two-letter country code, e.g. FI.")})
 
 
 class AppendOnlyError(Exception):
