@@ -350,3 +350,32 @@ declare(
         )
     },
 )
+
+_REQUEST = personal("privacy", ("privacy_rights",), "requests", Erasure.KEEP, "data_subject")
+_REQUEST_STAFF = personal("privacy", ("privacy_rights",), "requests", Erasure.KEEP, "staff")
+declare(
+    "privacy.datasubjectrequest",
+    subject="customer",
+    fields={
+        "id": ROW_ID,
+        "public_id": _REQUEST,
+        "customer": LINK,
+        "kind": _REQUEST,
+        "status": _REQUEST_STAFF,
+        "channel": _REQUEST,
+        "received_on": _REQUEST,
+        # The person's own words may name them; erasure clears them (the request stays).
+        "details": personal(
+            "privacy", ("privacy_rights",), "requests", Erasure.ANONYMISE, "data_subject"
+        ),
+        "data_concerned": _REQUEST,
+        "identity_method": _REQUEST_STAFF,
+        "extension_reason": _REQUEST_STAFF,
+        "person_told_of_extension_on": _REQUEST_STAFF,
+        "closed_on": _REQUEST_STAFF,
+        "outcome": _REQUEST_STAFF,
+        "created_by_id": _REQUEST_STAFF,
+        "created_at": _REQUEST,
+        "updated_at": _REQUEST,
+    },
+)

@@ -12,6 +12,7 @@ from privacy.models import (
     LANGUAGE_CODES,
     AuditChainHead,
     AuditEvent,
+    DataSubjectRequest,
     NoticeVersion,
 )
 
@@ -128,6 +129,25 @@ def notice_draft_create(
     return draft
 
 
+def _sections_changed(
+    before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]
+) -> list[str]:
+    """The sections whose text differs in any language: a change made only to the Finnish
+    or Swedish text is a change of the notice all the same."""
+    from privacy.notice import SECTION_IDS
+
+    return [
+        section
+        for section in SECTION_IDS
+        # "changes" describes the version itself, so it differs every time.
+        if section != "changes"
+        and any(
+            before.get(language, {}).get(section) != after.get(language, {}).get(section)
+            for language in LANGUAGE_CODES
+        )
+    ]
+
+
 @transaction.atomic
 def notice_publish(
     *, draft: NoticeVersion, actor: models.Model | None, client_ip: str | None = None
@@ -145,15 +165,9 @@ def notice_publish(
     draft.published_at = timezone.now()
     draft.published_by_id = getattr(actor, "pk", None)
     draft.rendered, draft.sections = render_all(draft)
-    if previous is not None:
-        before, after = previous.sections.get("en", {}), draft.sections.get("en", {})
-        draft.changed_sections = [
-            section
-            for section in after
-            if section != "changes" and before.get(section) != after.get(section)
-        ]
-    else:
-        draft.changed_sections = []
+    draft.changed_sections = (
+        _sections_changed(previous.sections, draft.sections) if previous is not None else []
+    )
     draft.save()
     audit_event_record(
         action=AuditEvent.Action.PUBLISH,
@@ -163,3 +177,41 @@ def notice_publish(
         client_ip=client_ip,
     )
     return draft
+
+
+# -- Data subject requests -----------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    customer: models.Model | None,
+    kind: str,
+    channel: str,
+    details: str = "",
+    data_concerned: Iterable[str] = (),
+    identity_method: str = "",
+    actor: models.Model | None,
+    client_ip: str | None = None,
+) -> DataSubjectRequest:
+    """Record a data subject request; its one-month clock starts today (Helsinki date)."""
+    request = DataSubjectRequest(
+        customer=customer,
+        kind=kind,
+        channel=channel,
+        received_on=timezone.localdate(),
+        details=details,
+        data_concerned=sorted(set(data_concerned)),
+        identity_method=identity_method,
+        created_by_id=getattr(actor, "pk", None),
+    )
+    request.full_clean()
+    request.save()
+    audit_event_record(
+        action=AuditEvent.Action.CREATE,
+        actor=actor,
+        obj=request,
+        changed_fields=["kind", "channel", *request.data_concerned],
+        client_ip=client_ip,
+    )
+    return request
