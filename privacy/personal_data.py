@@ -127,7 +127,9 @@ _PURCHASE = personal(
 )
 declare(
     "customers.purchase",
-    subject="customer",
+    # A purchase is about its customer and, for an organization's purchase, the person
+    # who made it.
+    subject=("customer", "purchased_by"),
     fields={
         "id": ROW_ID,
         **_origin(("customer_relationship", "invoicing", "bookkeeping"), "vouchers", Erasure.HOLD),
@@ -285,6 +287,7 @@ _EMAIL = personal("email", ("web_service",), "account", Erasure.DELETE, "data_su
 _EMAIL_STATE = personal("web_service", ("web_service",), "account", Erasure.DELETE, "system")
 declare(
     "account.emailaddress",
+    subject="user__customer",
     fields={
         "id": ROW_ID,
         "user": LINK,
@@ -297,6 +300,7 @@ declare(
 _CONFIRM = personal("web_service", ("web_service",), "account", Erasure.DELETE, "system")
 declare(
     "account.emailconfirmation",
+    subject="email_address__user__customer",
     fields={
         "id": ROW_ID,
         "email_address": LINK,
@@ -311,6 +315,7 @@ _MFA = personal(
 _MFA_USE = personal("web_service", ("web_service", "security"), "account", Erasure.DELETE, "system")
 declare(
     "mfa.authenticator",
+    subject="user__customer",
     fields={
         "id": ROW_ID,
         "user": LINK,

@@ -448,10 +448,19 @@ Declaration = PersonalField | NotPersonal
 @dataclass
 class ModelDeclaration:
     model: str
-    # How a record leads to the data subject's Customer (a field path); "" when the record
-    # is the Customer itself, None when it does not lead to one.
-    subject: str | None
+    # How a record leads to the data subject's Customer: field paths, any of which may
+    # name them ("" when the record is the Customer itself); empty when none does.
+    subjects: tuple[str, ...]
     fields: dict[str, Declaration] = field(default_factory=dict)
+
+    def subject_filter(self, customer: models.Model) -> models.Q | None:
+        """Q for this model's records about `customer`, or None when none can be."""
+        if not self.subjects:
+            return None
+        condition = models.Q()
+        for path in self.subjects:
+            condition |= models.Q(pk=customer.pk) if path == "" else models.Q(**{path: customer})
+        return condition
 
 
 REGISTRY: dict[str, ModelDeclaration] = {}
@@ -497,14 +506,16 @@ def _personal_field(model: str, name: str, spec: personal) -> PersonalField:
 def declare(
     model: str,
     *,
-    subject: str | None = None,
+    subject: str | tuple[str, ...] | None = None,
     fields: dict[str, personal | not_personal],
 ) -> None:
-    """Declare every field of `model` (e.g. "customers.customer"), once."""
+    """Declare every field of `model` (e.g. "customers.customer"), once. `subject` is the
+    field path (or paths) from a record to the Customer it is about."""
     model = model.lower()
     if model in REGISTRY:
         raise ValueError(f"{model} is declared twice")
-    declaration = ModelDeclaration(model=model, subject=subject)
+    subjects = () if subject is None else (subject,) if isinstance(subject, str) else subject
+    declaration = ModelDeclaration(model=model, subjects=tuple(subjects))
     for name, spec in fields.items():
         if isinstance(spec, personal):
             declaration.fields[name] = _personal_field(model, name, spec)
