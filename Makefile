@@ -25,6 +25,7 @@ lint: bootstrap
 	$(MANAGE) makemigrations --check --dry-run
 
 pytest: bootstrap
+	@./scripts/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
