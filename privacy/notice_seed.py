@@ -29,10 +29,9 @@ INITIAL_TEXTS: dict[str, dict[str, str]] = {
             "säännöllisesti."
         ),
         "changes": (
-            "Tämä versio korvaa 25.11.2022 päivätyn tietosuojaselosteen. Selosteen "
-            "perustana ovat EU:n yleinen tietosuoja-asetus (EU) 2016/679 ja sitä täydentävä "
-            "tietosuojalaki (1050/2018). Aiemmassa selosteessa mainittu henkilötietolaki "
-            "kumottiin vuoden 2019 alusta.\n\n"
+            "Tämä versio korvaa aiemman tietosuojaselosteemme. Seloste perustuu "
+            "nyt voimassa olevaan lainsäädäntöön: EU:n yleinen tietosuoja-asetus "
+            "(EU) 2016/679 ja sitä täydentävä tietosuojalaki (1050/2018).\n\n"
             "Uutta tässä versiossa ovat kunkin käsittelytarkoituksen oikeusperuste ja "
             "oikeutetut etumme, tietojen säilytysajat, vastaanottajien jako henkilötietojen "
             "käsittelijöihin ja itsenäisiin rekisterinpitäjiin, tieto siirroista ETA-alueen "
@@ -67,10 +66,10 @@ INITIAL_TEXTS: dict[str, dict[str, str]] = {
             "säkerhetskopiering, och återställning från säkerhetskopior testas regelbundet."
         ),
         "changes": (
-            "Denna version ersätter dataskyddsbeskrivningen daterad 25.11.2022. "
-            "Beskrivningen grundar sig på EU:s allmänna dataskyddsförordning (EU) 2016/679 "
-            "och dataskyddslagen (1050/2018), som kompletterar den. Personuppgiftslagen, som "
-            "den tidigare beskrivningen hänvisade till, upphävdes vid ingången av 2019.\n\n"
+            "Denna version ersätter vår tidigare dataskyddsbeskrivning. "
+            "Beskrivningen grundar sig nu på gällande lagstiftning, det vill säga EU:s "
+            "allmänna dataskyddsförordning (EU) 2016/679 och dataskyddslagen (1050/2018), "
+            "som kompletterar den.\n\n"
             "Nytt i denna version är den rättsliga grunden för varje ändamål och våra "
             "berättigade intressen, lagringstiderna, mottagarna uppdelade i "
             "personuppgiftsbiträden och självständiga personuppgiftsansvariga, uppgifter om "
@@ -103,10 +102,10 @@ INITIAL_TEXTS: dict[str, dict[str, str]] = {
             "restoring from backups is tested regularly."
         ),
         "changes": (
-            "This version replaces the privacy notice dated 25 November 2022. The notice "
-            "rests on the EU General Data Protection Regulation (EU) 2016/679 and the Finnish "
-            "Data Protection Act (1050/2018) that supplements it. The Personal Data Act "
-            "cited in the earlier notice was repealed from the beginning of 2019.\n\n"
+            "This version replaces our earlier privacy notice. The notice now "
+            "rests on the law in force: the EU General Data Protection Regulation (EU) "
+            "2016/679 and the Finnish Data Protection Act (1050/2018) that supplements it."
+            "\n\n"
             "New in this version: the legal basis of each purpose and our legitimate "
             "interests, retention periods, recipients divided into processors and "
             "independent controllers, transfers outside the EEA, all your rights and how to "

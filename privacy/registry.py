@@ -204,8 +204,8 @@ PURPOSES: dict[str, Purpose] = {
             key="social_media",
             name=_("Social media data"),
             description=_(
-                "Recording public social media profiles that customers have shared with us "
-                "or that appear on their organization's public pages, with consent."
+                "Recording the social media profiles that customers have shared with us, "
+                "with their consent."
             ),
             basis=LegalBasis.CONSENT,
             requirement=_("Voluntary; you can withdraw your consent at any time."),
@@ -229,7 +229,9 @@ PURPOSES: dict[str, Purpose] = {
                 "authentication and sessions."
             ),
             basis=LegalBasis.CONTRACT,
-            requirement=_("Required to use the web service; it is not required to be a customer."),
+            requirement=_(
+                "Required to use the web service; you can be our customer without using it."
+            ),
             data_subjects=("users", "staff"),
         ),
         Purpose(
@@ -289,8 +291,16 @@ CATEGORIES: dict[str, Category] = {
                 "E-invoice address and operator, invoicing email, billing address and buyer reference."
             ),
         ),
-        Category("phone", _("Phone number"), _("Phone number.")),
-        Category("email", _("Email address"), _("Email address.")),
+        Category(
+            "phone",
+            _("Phone number"),
+            _("Phone numbers for contacting the customer or contact person."),
+        ),
+        Category(
+            "email",
+            _("Email address"),
+            _("Email addresses for contact, invoicing and signing in."),
+        ),
         Category(
             "authorizations",
             _("Authorizations"),

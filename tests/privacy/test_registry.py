@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import models
 from django.test.utils import isolate_apps
+from django.utils import translation
 
 from privacy import registry
 from privacy.registry import (
@@ -422,6 +423,7 @@ def test_customer_data_is_kept_three_years_after_the_last_sign_of_the_relationsh
     assert relationship_retention_ends(date(2026, 2, 28)) == date(2031, 2, 28)
 
 
+@translation.override("en")
 def test_retention_descriptions_state_the_configured_periods(default_retention, settings):
     assert RETENTION["relationship"].description.startswith("3 years")
     assert RETENTION["vouchers"].description.startswith("6 years")
