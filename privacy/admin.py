@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -123,9 +123,11 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         return custom + urls
 
     def preview_view(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
-        version = get_object_or_404(NoticeVersion, pk=pk)
-        if not self.has_view_permission(request, version) or language not in LANGUAGE_CODES:
+        if not self.has_view_permission(request):
             raise PermissionDenied
+        if language not in LANGUAGE_CODES:
+            raise Http404("No such language.")
+        version = get_object_or_404(NoticeVersion, pk=pk)
         body = (
             version.rendered.get(language)
             if version.is_published
@@ -147,6 +149,8 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         return not version.is_published and request.user.has_perm("privacy.publish_noticeversion")
 
     def publish_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("privacy.publish_noticeversion"):
+            raise PermissionDenied
         version = get_object_or_404(NoticeVersion, pk=pk)
         if request.method != "POST":
             return HttpResponseRedirect(

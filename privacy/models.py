@@ -243,7 +243,11 @@ class NoticeVersion(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.is_published:
+        # Ask the database: a stale in-memory copy of a draft may since have been published.
+        if (
+            self.is_published
+            or NoticeVersion.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
+        ):
             raise AppendOnlyError("A published privacy notice cannot be deleted.")
         return super().delete(*args, **kwargs)
 

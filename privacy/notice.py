@@ -133,6 +133,7 @@ def notice_context(version: NoticeVersion, language: str) -> dict[str, Any]:
         "recipients": recipient_groups(),
         "site_url": settings.SITE_URL,
         "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "backup_days": settings.RETENTION["backup_days"],
     }
 
 

@@ -200,6 +200,24 @@ declare(
     },
 )
 
+# An ambiguous portal signup waiting for staff: about the account holder, kept and erased
+# with the account.
+_LINK_REVIEW = personal("web_service", ("web_service",), "account", Erasure.DELETE, "system")
+declare(
+    "customers.accountlinkreview",
+    subject="user__customer",
+    fields={
+        "id": ROW_ID,
+        "user": LINK,
+        "email": personal("email", ("web_service",), "account", Erasure.DELETE, "data_subject"),
+        "candidate_count": _LINK_REVIEW,
+        "created_at": _LINK_REVIEW,
+        "resolved_at": _LINK_REVIEW,
+        "resolved_by": _LINK_REVIEW,
+        "note": personal("web_service", ("web_service",), "account", Erasure.DELETE, "staff"),
+    },
+)
+
 # -- privacy -------------------------------------------------------------------------------
 
 declare(
@@ -307,6 +325,23 @@ declare(
         "created": _CONFIRM,
         "sent": _CONFIRM,
         "key": _CONFIRM,
+    },
+)
+_USERSESSION = personal(
+    "web_service", ("web_service", "security"), "session", Erasure.DELETE, "system"
+)
+declare(
+    "usersessions.usersession",
+    subject="user__customer",
+    fields={
+        "id": ROW_ID,
+        "user": LINK,
+        "created_at": _USERSESSION,
+        "ip": _USERSESSION,
+        "last_seen_at": _USERSESSION,
+        "session_key": _USERSESSION,
+        "user_agent": _USERSESSION,
+        "data": _USERSESSION,
     },
 )
 _MFA = personal(

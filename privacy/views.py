@@ -58,11 +58,13 @@ def version_list(request: HttpRequest) -> HttpResponse:
             )
             for version in NoticeVersion.objects.published()
         ]
-        return render(
+        response = render(
             request,
             "privacy/versions.html",
             {"rows": rows, "notice_language": language, "languages": LANGUAGE_CODES},
         )
+    response.headers["Content-Language"] = language
+    return response
 
 
 @require_safe

@@ -27,7 +27,8 @@ PRODUCTION_ENV = {
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    skip = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the last: set by browser tests
+    clean = {k: v for k, v in os.environ.items() if k not in skip}
     clean.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, *args],
