@@ -14,6 +14,7 @@ setup: bootstrap
 	$(MANAGE) migrate --noinput
 	$(MANAGE) setup_roles
 	$(MANAGE) setup_notice
+	$(MANAGE) setup_consents
 	$(MANAGE) seed_demo
 
 run: setup

@@ -15,6 +15,7 @@ from import_export.admin import ImportExportMixin
 
 from customers import services
 from customers.models import (
+    AccountLinkReview,
     Authorization,
     BillingProfile,
     Customer,
@@ -322,6 +323,102 @@ class SocialMediaProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("customer__name", "handle", "url")
     autocomplete_fields = ["customer"]
     list_select_related = ["customer"]
+
+
+# -- Portal accounts waiting for a link ------------------------------------------------------
+
+
+class AccountLinkReviewForm(forms.ModelForm):
+    """Pick the person record that belongs to the account holder, or none of them."""
+
+    customer = forms.ModelChoiceField(
+        label=_("person record to link"),
+        queryset=Customer.objects.none(),
+        required=False,
+        help_text=_("People without a portal account whose email matches this account's."),
+    )
+    create_new = forms.BooleanField(
+        label=_("none of these: create a new person record for this account"), required=False
+    )
+
+    class Meta:
+        model = AccountLinkReview
+        fields = ("note",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["customer"].queryset = (
+                Customer.objects.persons()
+                .with_email(self.instance.email)
+                .filter(user__isnull=True)
+                .order_by("name", "pk")
+            )
+        self.fields["note"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if bool(cleaned.get("customer")) == bool(cleaned.get("create_new")):
+            raise forms.ValidationError(
+                _("Choose the person record to link, or create a new one (not both).")
+            )
+        if Customer.objects.filter(user_id=self.instance.user_id).exists():
+            raise forms.ValidationError(_("This account is already linked to a customer."))
+        return cleaned
+
+
+@admin.register(AccountLinkReview)
+class AccountLinkReviewAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Customer service links an ambiguous portal account to the right person, through
+    the service (audited); nothing is linked until they do."""
+
+    form = AccountLinkReviewForm
+    list_display = ("email", "candidate_count", "created_at", "resolved_at", "resolved_by")
+    list_filter = (("resolved_at", admin.EmptyFieldListFilter),)
+    search_fields = ("email",)
+    list_select_related = ["resolved_by"]
+    readonly_fields = (
+        "user",
+        "email",
+        "candidate_count",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = [*self.readonly_fields, "note"]
+        if obj is not None and not obj.is_resolved:
+            fields += ["customer", "create_new"]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is not None and obj.is_resolved:
+            return (*self.readonly_fields, "note")
+        return self.readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Reviews come only from the linking service.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_resolved:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: AccountLinkReview, form: forms.ModelForm, change: bool
+    ) -> None:
+        services.account_link_review_resolve(
+            review=obj,
+            customer=form.cleaned_data.get("customer"),
+            note=form.cleaned_data["note"],
+            actor=request.user,
+            client_ip=client_ip(request),
+        )
 
 
 # -- Staff accounts and roles ------------------------------------------------------------------

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Customer register")
+
+    def ready(self) -> None:
+        from customers import signals  # noqa: F401  (connects the allauth receivers)

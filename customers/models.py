@@ -207,6 +207,14 @@ class CustomerQuerySet(models.QuerySet):
     def organizations(self) -> "CustomerQuerySet":
         return self.filter(kind=Customer.Kind.ORGANIZATION)
 
+    def contactable(self, purpose: "models.Model | str") -> "CustomerQuerySet":
+        """Who may be contacted for a consent purpose (object or key): the one answer that
+        audience exports, mailings and everything else use (consents.models)."""
+        # Imported here: the consents app builds on this one.
+        from consents.models import contactable_customers
+
+        return contactable_customers(self, purpose)
+
     def with_email(self, email: str) -> "CustomerQuerySet":
         """Emails match case-insensitively (a company's people may share one)."""
         return self.filter(email__iexact=email.strip())
@@ -637,3 +645,64 @@ class SocialMediaProfile(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()}: {self.handle or self.url}"
+
+
+class AccountLinkReviewQuerySet(models.QuerySet):
+    def open(self) -> "AccountLinkReviewQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+
+class AccountLinkReview(models.Model):
+    """A verified portal account whose email matched several person records (or one that
+    already has an account): staff decide which record is the account holder's, and until
+    then the account is linked to nothing, so it sees nobody's data."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="account_link_reviews",
+        verbose_name=_("portal account"),
+    )
+    email = models.EmailField(_("verified email"))
+    candidate_count = models.PositiveIntegerField(
+        _("matching person records"), help_text=_("How many person records had this email.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        validators=[validators.validate_no_personal_identity_code],
+        help_text=_("How the account holder's identity was checked."),
+    )
+
+    objects = AccountLinkReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account link review")
+        verbose_name_plural = _("account link reviews")
+        # Open cases first, oldest first, on every database (NULL sorts differently).
+        ordering = [models.F("resolved_at").asc(nulls_first=True), "created_at"]
+        constraints = [
+            # One open case per account: logging in again must not pile up duplicates.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(resolved_at__isnull=True),
+                name="customers_accountlinkreview_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.candidate_count})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

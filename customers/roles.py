@@ -24,6 +24,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("customers.socialmediaprofile", "view", "add", "change"),
         *_crud("customers.purchase", "view"),
         *_crud("customers.product", "view"),
+        # Portal accounts whose verified email matched several people: Customer service
+        # checks who the account holder is and links the right record.
+        *_crud("customers.accountlinkreview", "view", "change"),
+        # Consents: view them, and record what customers said by phone, letter or in a
+        # meeting (the add form goes through consents.services.consent_record_by_staff).
+        *_crud("consents.purpose", "view"),
+        *_crud("consents.consenttext", "view"),
+        *_crud("consents.consentevent", "view", "add"),
+        *_crud("consents.consenteddatum", "view"),
     ],
     SALES: [
         *_crud("customers.customer", "view"),
@@ -31,7 +40,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("customers.purchase", "view", "add", "change"),
     ],
     MARKETING: [
-        # The consent register and audience export arrive with the consents app.
+        # The consent register and purposes, and a purpose's audience (only those who may
+        # be contacted; name, email, language and unsubscribe link): nothing else.
+        *_crud("consents.purpose", "view", "export_audience"),
+        *_crud("consents.consenttext", "view"),
+        *_crud("consents.consentevent", "view"),
     ],
     DPO: [
         *_crud("customers.customer", "view", "import", "export"),
@@ -45,11 +58,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # (Art 32 access control is the DPO's to check), but not change any of it.
         *_crud("customers.user", "view"),
         *_crud("customers.staffrolegrant", "view"),
+        *_crud("customers.accountlinkreview", "view"),
         *_crud("auth.group", "view"),
         *_crud("privacy.recipient", "view", "add", "change", "delete"),
         *_crud("privacy.auditevent", "view"),
         *_crud("privacy.noticeversion", "view", "add", "change", "delete", "publish"),
         "privacy.view_record_of_processing",
+        *_crud("consents.purpose", "view", "add", "change"),
+        *_crud("consents.consenttext", "view", "add", "change", "publish"),
+        *_crud("consents.consentevent", "view"),
+        *_crud("consents.consenteddatum", "view"),
+        *_crud("consents.suppression", "view"),
     ],
     TECHNICAL_ADMIN: [
         *_crud("customers.user", "view", "add", "change"),

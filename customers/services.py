@@ -1,16 +1,30 @@
 """Writes to the register. Admin, import and commands call these; each one is atomic,
 validates with `full_clean()` and leaves an audit event naming fields, never values."""
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import tablib
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, StaffRoleGrant, User, helsinki_today
+from customers.models import (
+    AccountLinkReview,
+    Authorization,
+    BillingProfile,
+    Customer,
+    DataSource,
+    StaffRoleGrant,
+    User,
+    helsinki_today,
+)
 from privacy.models import AuditEvent
 from privacy.services import audit_event_record
 
@@ -73,6 +87,167 @@ def customer_viewed(*, customer: Customer, actor: User, client_ip: str | None = 
     audit_event_record(
         action=AuditEvent.Action.VIEW, actor=actor, obj=customer, client_ip=client_ip
     )
+
+
+# -- Portal accounts -------------------------------------------------------------------------
+
+
+def _portal_language() -> str:
+    """The language the person is using now (LocaleMiddleware), if the register has it."""
+    language = (translation.get_language() or "").split("-")[0]
+    codes = [code for code, _name in settings.LANGUAGES]
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def _self_service_person_create(
+    *, user: User, email: str, language: str, actor: User | None, client_ip: str | None
+) -> Customer:
+    name = user.get_full_name().strip() or email.strip().split("@")[0]
+    return customer_create(
+        actor=actor,
+        client_ip=client_ip,
+        kind=Customer.Kind.PERSON,
+        name=name[: Customer._meta.get_field("name").max_length],
+        email=email.strip(),
+        language=language,
+        source=DataSource.SELF_SERVICE,
+        user=user,
+    )
+
+
+@transaction.atomic
+def portal_account_link(
+    *, user: User, email: str, actor: User | None, client_ip: str | None = None
+) -> Customer | AccountLinkReview | None:
+    """Tie a portal account to its person record through a verified email, and only so.
+
+    One unlinked person with the email: linked. None: a new self-service person. Several,
+    or one that already has an account: nothing is linked and staff review it, because a
+    wrong link would show one person another's data (Art 5(1)(f), Art 15).
+    Returns the linked customer, the open review, or None when nothing applies.
+    """
+    # Locking the account serialises the two paths that call this (confirmation and
+    # login), so a double click cannot create two customers for one account.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff:
+        # Staff accounts are managed by the Technical admin and are not customers' accounts.
+        return None
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    verified = EmailAddress.objects.filter(user=user, email__iexact=email.strip(), verified=True)
+    if not verified.exists():
+        # An unverified address proves nothing about who holds it: it links to nothing.
+        return None
+    open_review = AccountLinkReview.objects.open().filter(user=user).first()
+    if open_review is not None:
+        return open_review
+
+    # Organizations are never linked: an account belongs to a person, who acts for an
+    # organization only through an authorization (valtuutus).
+    candidates = list(
+        Customer.objects.persons().with_email(email).select_for_update().order_by("pk")
+    )
+    if len(candidates) == 1 and candidates[0].user_id is None:
+        customer = candidates[0]
+        customer.user = user
+        register_record_save(
+            instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip
+        )
+        return customer
+    if not candidates:
+        return _self_service_person_create(
+            user=user,
+            email=email,
+            language=_portal_language(),
+            actor=actor,
+            client_ip=client_ip,
+        )
+    review = AccountLinkReview(user=user, email=email.strip(), candidate_count=len(candidates))
+    register_record_save(
+        instance=review,
+        changed_fields=["user", "email", "candidate_count"],
+        actor=actor,
+        client_ip=client_ip,
+    )
+    return review
+
+
+def portal_account_link_verified(
+    *, user: User, actor: User | None, client_ip: str | None = None
+) -> Customer | AccountLinkReview | None:
+    """Link an account that has none yet through its verified addresses, primary first.
+
+    Login calls this too: allauth also verifies addresses on paths that bypass the
+    adapter's confirm_email (a login or password reset by emailed code, the admin action).
+    """
+    if user.is_staff or Customer.objects.filter(user=user).exists():
+        return None
+    addresses = EmailAddress.objects.filter(user=user, verified=True).order_by("-primary", "pk")
+    for address in addresses:
+        outcome = portal_account_link(
+            user=user, email=address.email, actor=actor, client_ip=client_ip
+        )
+        if outcome is not None:
+            return outcome
+    return None
+
+
+@transaction.atomic
+def account_link_review_resolve(
+    *,
+    review: AccountLinkReview,
+    customer: Customer | None,
+    note: str,
+    actor: User,
+    client_ip: str | None = None,
+) -> Customer:
+    """Close a review by linking its account to the person staff identified, or to a new
+    self-service person record when none of the matches is the account holder."""
+    review = AccountLinkReview.objects.select_for_update().get(pk=review.pk)
+    if review.is_resolved:
+        raise ValidationError(_("This review has already been resolved."), code="resolved")
+    user = User.objects.select_for_update().get(pk=review.user_id)
+    if Customer.objects.filter(user=user).exists():
+        raise ValidationError(
+            _("This account is already linked to a customer."), code="already_linked"
+        )
+    if customer is None:
+        # The staff member's admin language says nothing about the customer's: the
+        # default stands until the customer picks theirs in the portal.
+        customer = _self_service_person_create(
+            user=user,
+            email=review.email,
+            language=settings.LANGUAGE_CODE,
+            actor=actor,
+            client_ip=client_ip,
+        )
+    else:
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer.is_person:
+            raise ValidationError(
+                {"customer": _("Only a person can be linked to a portal account.")},
+                code="not_person",
+            )
+        if customer.user_id is not None:
+            raise ValidationError(
+                {"customer": _("This person already has a portal account.")},
+                code="has_account",
+            )
+        customer.user = user
+        register_record_save(
+            instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip
+        )
+    review.resolved_at = timezone.now()
+    review.resolved_by = actor
+    review.note = note
+    register_record_save(
+        instance=review,
+        changed_fields=["resolved_at", "resolved_by", "note"],
+        actor=actor,
+        client_ip=client_ip,
+    )
+    return customer
 
 
 # -- Staff roles ---------------------------------------------------------------------------
@@ -206,4 +381,199 @@ def customers_import(
                 row_count=outcome.created + outcome.updated,
                 client_ip=client_ip,
             )
+            # An objection to direct marketing survives a re-import (Art 21): a record that
+            # brings back a suppressed email or Y-tunnus gets the objection in its ledger.
+            from consents.services import suppression_apply
+
+            suppression_apply(
+                customers=[
+                    row.instance
+                    for row in result.rows
+                    if row.import_type in ("new", "update") and row.instance is not None
+                ],
+                actor=actor,
+                client_ip=client_ip,
+            )
     return outcome
+
+
+# -- Self-service (the portal) ------------------------------------------------------------
+
+# What a person may change about themselves; everything else goes through a rectification
+# request (Art 16) and the email address through allauth's verified flow.
+SUBJECT_EDITABLE_FIELDS = (
+    "name",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "language",
+)
+ORGANIZATION_ADDRESS_FIELDS = ("street_address", "postal_code", "city", "country")
+BILLING_PROFILE_FIELDS = (
+    "e_invoice_address",
+    "operator_id",
+    "invoicing_email",
+    "street_address",
+    "postal_code",
+    "city",
+    "country",
+    "buyer_reference",
+)
+
+
+def _apply_changes(
+    instance: models.Model, data: Mapping[str, object], allowed: Iterable[str]
+) -> list[str]:
+    """Set the allowed values from `data` (other keys are ignored, so a form cannot reach
+    further), validate, and name the fields whose stored value changed."""
+    allowed = list(allowed)
+    before = {name: getattr(instance, name) for name in allowed}
+    for name in allowed:
+        if name in data:
+            setattr(instance, name, data[name])
+    # full_clean stores the canonical form (E.164 phone, upper-case country), so a value
+    # typed differently but meaning the same is no change.
+    instance.full_clean()
+    return [name for name in allowed if getattr(instance, name) != before[name]]
+
+
+@transaction.atomic
+def customer_update_by_subject(
+    *,
+    customer: Customer,
+    data: Mapping[str, object],
+    actor: User | None,
+    client_ip: str | None = None,
+) -> Customer:
+    """A person corrects their own name, address, phone or language (Art 16), audited by
+    field name."""
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    changed = _apply_changes(current, data, SUBJECT_EDITABLE_FIELDS)
+    if changed:
+        register_record_save(
+            instance=current, changed_fields=changed, actor=actor, client_ip=client_ip
+        )
+    return current
+
+
+def _require_admin_authorization(*, person: Customer, organization: Customer) -> None:
+    """Only an active valtuutus with role admin lets a person edit an organization."""
+    if not (
+        Authorization.objects.active()
+        .filter(person=person, organization=organization, role=Authorization.Role.ADMIN)
+        .exists()
+    ):
+        raise PermissionDenied("Only the organization's administrators may edit its data.")
+
+
+@transaction.atomic
+def organization_update_by_admin(
+    *,
+    organization: Customer,
+    person: Customer,
+    data: Mapping[str, object],
+    actor: User | None,
+    client_ip: str | None = None,
+) -> Customer:
+    """An organization's administrator corrects its address."""
+    _require_admin_authorization(person=person, organization=organization)
+    current = Customer.objects.select_for_update().get(pk=organization.pk)
+    changed = _apply_changes(current, data, ORGANIZATION_ADDRESS_FIELDS)
+    if changed:
+        register_record_save(
+            instance=current, changed_fields=changed, actor=actor, client_ip=client_ip
+        )
+    return current
+
+
+@transaction.atomic
+def organization_billing_update_by_admin(
+    *,
+    organization: Customer,
+    person: Customer,
+    data: Mapping[str, object],
+    actor: User | None,
+    client_ip: str | None = None,
+) -> BillingProfile:
+    """An organization's administrator corrects its billing profile (its first one), or
+    gives one when it has none; e-invoicing details matter since laki 241/2019."""
+    _require_admin_authorization(person=person, organization=organization)
+    profile = (
+        BillingProfile.objects.select_for_update()
+        .filter(customer=organization)
+        .order_by("pk")
+        .first()
+    )
+    if profile is None:
+        profile = BillingProfile(customer=organization, source=DataSource.SELF_SERVICE)
+    adding = profile._state.adding
+    changed = _apply_changes(profile, data, BILLING_PROFILE_FIELDS)
+    if changed or adding:
+        register_record_save(
+            instance=profile,
+            changed_fields=None if adding else changed,
+            actor=actor,
+            client_ip=client_ip,
+        )
+    return profile
+
+
+@dataclass(frozen=True)
+class SubjectExport:
+    content: bytes
+    content_type: str
+    filename: str
+    row_count: int
+
+
+@transaction.atomic
+def customer_data_export(
+    *,
+    customer: Customer,
+    export_format: str,
+    actor: User | None,
+    client_ip: str | None = None,
+) -> SubjectExport:
+    """A copy of everything held about the customer, as JSON or as CSV files in a zip
+    (Art 15(3) and 20); every download is audited with its number of records."""
+    from privacy.subject_data import subject_data_json, subject_data_zip
+
+    data = subject_data_json(customer)
+    row_count = sum(len(category["records"]) for category in data["categories"])
+    stem = f"herocon-my-data-{helsinki_today().isoformat()}"
+    if export_format == "json":
+        content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        export = SubjectExport(content, "application/json", f"{stem}.json", row_count)
+    elif export_format == "zip":
+        export = SubjectExport(
+            subject_data_zip(customer), "application/zip", f"{stem}.zip", row_count
+        )
+    else:
+        raise ValueError(f"Unknown export format {export_format!r}")
+    audit_event_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=actor,
+        obj=customer,
+        row_count=row_count,
+        client_ip=client_ip,
+    )
+    return export
+
+
+@transaction.atomic
+def customer_email_sync(
+    *, user: User, email: str, actor: User | None, client_ip: str | None = None
+) -> Customer | None:
+    """A person's new primary address, verified through allauth, becomes the register's
+    email for them too (issue 4: email changes go through the verified flow)."""
+    customer = Customer.objects.select_for_update().filter(user=user).first()
+    if customer is None or not customer.is_person:
+        return None
+    changed = _apply_changes(customer, {"email": email}, ["email"])
+    if changed:
+        register_record_save(
+            instance=customer, changed_fields=changed, actor=actor, client_ip=client_ip
+        )
+    return customer

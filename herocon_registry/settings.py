@@ -29,6 +29,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Key of the marketing suppression hashes (consents.Suppression). Set it once and keep it:
+# a new key stops old suppressions from matching. Empty falls back to SECRET_KEY (then
+# rotating SECRET_KEY would lose them).
+CONSENT_SUPPRESSION_KEY = env_str("CONSENT_SUPPRESSION_KEY")
 
 INSTALLED_APPS = [
     "herocon_registry.apps.HeroconAdminConfig",
@@ -37,9 +41,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # allauth's session list template formats "last seen" with humanize.
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "import_export",
     "customers",
     "consents",
@@ -56,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "customers.middleware.StaffMFARequiredMiddleware",
     "privacy.middleware.NoticeUpdateMiddleware",
@@ -131,12 +139,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/portal/"
 
 # django-allauth: email is the login and must be verified.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+# Links a verified account to its customer record and writes mail in the customer's language.
+ACCOUNT_ADAPTER = "customers.adapters.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -145,6 +155,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# A customer sees their sessions (where, when last active) at /accounts/sessions/ and can
+# end the others; the last-seen time and address are what make the list useful.
+USERSESSIONS_TRACK_ACTIVITY = True
 MFA_TOTP_ISSUER = "Herocon Registry"
 
 # Internationalisation: Finnish first.
@@ -224,6 +237,8 @@ SECURE_CSP = {
 # How many reverse proxies in front of the app append to X-Forwarded-For. With 0 the
 # header is ignored, so a client cannot choose the address the audit log records.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# allauth reads its own setting for rate limits and the session list's addresses.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # django-import-export: only users holding the explicit permissions may import or export.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.db import models, transaction
 from import_export.resources import ModelResource
 
+from consents import resources as consent_columns
 from customers import csvio
 from customers.models import Customer, User
 from customers.resources import CustomerResource
@@ -47,6 +48,9 @@ def _model_register(
 
 REGISTERS: dict[str, Callable[[], Register]] = {
     "customers": lambda: _model_register(CustomerResource, lambda: Customer.objects.order_by("pk")),
+    "consents": lambda: Register(
+        "consents.consentevent", lambda: list(consent_columns.COLUMNS), consent_columns.rows
+    ),
     "ropa": lambda: Register("privacy.ropa", lambda: list(ropa.COLUMNS), ropa.rows),
 }
 

@@ -419,3 +419,90 @@ declare(
         "updated_at": _REQUEST,
     },
 )
+
+# -- consents --------------------------------------------------------------------------------
+
+declare(
+    "consents.purpose",
+    fields={
+        name: not_personal("a consent purpose's definition")
+        for name in (
+            "id",
+            "key",
+            "name",
+            "registry_purpose",
+            "audience",
+            "channel",
+            "active",
+            "created_at",
+        )
+    },
+)
+declare(
+    "consents.consenttext",
+    fields={
+        name: not_personal("the consent text's own words and publication data")
+        for name in (
+            "id",
+            "purpose",
+            "version",
+            "title_fi",
+            "title_sv",
+            "title_en",
+            "text_fi",
+            "text_sv",
+            "text_en",
+            "created_at",
+            "published_at",
+        )
+    },
+)
+# Proof of consent (Art 7(1)): kept while the consent is in use and some years after;
+# erasure deletes the events (consents.services.consent_events_erase) and keeps only a
+# suppression hash for someone who objected.
+_CONSENT = personal("privacy", ("privacy_rights",), "consent", Erasure.DELETE, "data_subject")
+_CONSENT_SYSTEM = personal("privacy", ("privacy_rights",), "consent", Erasure.DELETE, "system")
+_CONSENT_STAFF = personal("privacy", ("privacy_rights",), "consent", Erasure.DELETE, "staff")
+declare(
+    "consents.consentevent",
+    subject="customer",
+    fields={
+        "id": ROW_ID,
+        "customer": LINK,
+        "purpose": _CONSENT,
+        "text": _CONSENT,
+        "kind": _CONSENT,
+        "channel": _CONSENT,
+        "method": _CONSENT_SYSTEM,
+        "occurred_at": _CONSENT_SYSTEM,
+        "actor_id": _CONSENT_SYSTEM,
+        "client_ip": _CONSENT_SYSTEM,
+        "note": _CONSENT_STAFF,
+        "sale_date": _CONSENT_STAFF,
+        "told_at_sale": _CONSENT_STAFF,
+        "similar_products": _CONSENT_STAFF,
+    },
+)
+# A keyed hash of an objector's email or Y-tunnus: it identifies nobody without the key
+# and the address, and erasure keeps it so that the objection outlives the record (Art 21).
+_SUPPRESSION = personal("privacy", ("privacy_rights",), "consent", Erasure.KEEP, "system")
+declare(
+    "consents.suppression",
+    fields={"id": ROW_ID, "kind": _SUPPRESSION, "digest": _SUPPRESSION, "created_at": _SUPPRESSION},
+)
+_CONSENTED = personal(
+    "consented_data", ("consented_data",), "until_withdrawn", Erasure.DELETE, "data_subject"
+)
+declare(
+    "consents.consenteddatum",
+    subject="customer",
+    fields={
+        "id": ROW_ID,
+        "customer": LINK,
+        "purpose": _CONSENTED,
+        "name": _CONSENTED,
+        "value": _CONSENTED,
+        "source": _CONSENTED,
+        "obtained_at": _CONSENTED,
+    },
+)

@@ -33,6 +33,8 @@ REDACTED = {
     ("account.emailconfirmation", "key"),
     ("sessions.session", "session_data"),
     ("sessions.session", "session_key"),
+    # A session key is a login token: shown, it would let anyone holding the file sign in.
+    ("usersessions.usersession", "session_key"),
 }
 
 

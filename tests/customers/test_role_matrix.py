@@ -30,9 +30,17 @@ ACTIONS = ("view", "add", "change", "delete", "import", "export")
 #   personal data. The DPO keeps products because a product's owner is a recipient.
 # - Technical admin manages staff accounts and grants; the groups' permissions are defined
 #   in code by `setup_roles`, so groups are view-only for everyone.
-# - allauth's email addresses and MFA authenticators are credentials: no role sees them.
+# - allauth's email addresses, MFA authenticators and user sessions are credentials: no
+#   role sees them.
+# - Customer service resolves account link reviews (an ambiguous portal signup); the DPO
+#   sees them, as everything.
 # - The DPO edits, previews and publishes the privacy notice; a published version is
 #   read-only for everyone (its ModelAdmin refuses change and delete for it).
+# - Consents: the ledger is view-only for everyone; Customer service adds events only
+#   through the staff record form (its service). Marketing sees purposes, texts and the
+#   ledger and exports a purpose's audience ("e"); the DPO manages purposes and texts
+#   (a published text is read-only) and sees consented data and suppressions. Nobody
+#   deletes a purpose, text or event.
 NOTHING = "------"
 EXPECTED: dict[str, dict[str, str]] = {
     roles.CUSTOMER_SERVICE: {
@@ -50,6 +58,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
+        "customers.accountlinkreview": "v-c---",
+        "usersessions.usersession": NOTHING,
+        "consents.purpose": "v-----",
+        "consents.consenttext": "v-----",
+        "consents.consentevent": "va----",
+        "consents.consenteddatum": "v-----",
+        "consents.suppression": NOTHING,
     },
     roles.SALES: {
         "customers.customer": "v-----",
@@ -66,6 +81,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
+        "customers.accountlinkreview": NOTHING,
+        "usersessions.usersession": NOTHING,
+        "consents.purpose": NOTHING,
+        "consents.consenttext": NOTHING,
+        "consents.consentevent": NOTHING,
+        "consents.consenteddatum": NOTHING,
+        "consents.suppression": NOTHING,
     },
     roles.MARKETING: {
         "customers.customer": NOTHING,
@@ -82,6 +104,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
+        "customers.accountlinkreview": NOTHING,
+        "usersessions.usersession": NOTHING,
+        "consents.purpose": "v----e",
+        "consents.consenttext": "v-----",
+        "consents.consentevent": "v-----",
+        "consents.consenteddatum": NOTHING,
+        "consents.suppression": NOTHING,
     },
     roles.DPO: {
         "customers.customer": "v---ie",
@@ -98,6 +127,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "privacy.noticeversion": "vacd--",
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
+        "customers.accountlinkreview": "v-----",
+        "usersessions.usersession": NOTHING,
+        "consents.purpose": "vac---",
+        "consents.consenttext": "vac---",
+        "consents.consentevent": "v-----",
+        "consents.consenteddatum": "v-----",
+        "consents.suppression": "v-----",
     },
     roles.TECHNICAL_ADMIN: {
         "customers.customer": NOTHING,
@@ -114,6 +150,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         "privacy.noticeversion": NOTHING,
         "account.emailaddress": NOTHING,
         "mfa.authenticator": NOTHING,
+        "customers.accountlinkreview": NOTHING,
+        "usersessions.usersession": NOTHING,
+        "consents.purpose": NOTHING,
+        "consents.consenttext": NOTHING,
+        "consents.consentevent": NOTHING,
+        "consents.consenteddatum": NOTHING,
+        "consents.suppression": NOTHING,
     },
 }
 

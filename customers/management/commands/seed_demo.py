@@ -341,6 +341,65 @@ class Command(BaseCommand):
                 services.staff_role_grant(
                     user=user, group=group, reason="Demo", valid_until=until, actor=None
                 )
+        self._seed_consents(customers)
+
+    def _seed_consents(self, customers: dict[str, Customer]) -> None:
+        """A few consent events of each kind, once (the ledger only grows)."""
+        from consents import services as consent_services
+        from consents.models import ConsentEvent, Purpose
+
+        call_command("setup_consents", stdout=io.StringIO())
+        demo = [c.pk for c in customers.values()]
+        if ConsentEvent.objects.filter(customer_id__in=demo).exists():
+            return
+        purposes = {p.key: p for p in Purpose.objects.all()}
+        staff = User.objects.get(email__iexact=STAFF[0][0])
+        aino, liisa = customers["Aino Virtanen"], customers["Liisa Nieminen"]
+        consent_services.consent_give(customer=aino, purpose=purposes["newsletter"], actor=None)
+        consent_services.consent_give(
+            customer=aino, purpose=purposes["market_research"], actor=None
+        )
+        consent_services.consented_datum_add(
+            customer=aino,
+            purpose=purposes["market_research"],
+            name="Kiinnostavat aiheet",
+            value="Työturvallisuus, tulityöt",
+            source=DataSource.SELF_SERVICE,
+            actor=None,
+        )
+        consent_services.consent_give(customer=liisa, purpose=purposes["newsletter"], actor=None)
+        consent_services.consent_withdraw(
+            customer=liisa,
+            purpose=purposes["newsletter"],
+            channel=ConsentEvent.Channel.EMAIL,
+            method=ConsentEvent.Method.UNSUBSCRIBE_LINK,
+            actor=None,
+        )
+        consent_services.existing_customer_record(
+            customer=customers["Erik Lindqvist"],
+            purpose=purposes["newsletter"],
+            sale_date=date(2026, 1, 15),
+            told_at_sale=True,
+            similar_products=True,
+            note="Kerrottu markkinoinnista ja kielto-oikeudesta tilauksen yhteydessä.",
+            actor=staff,
+        )
+        consent_services.consent_record_by_staff(
+            customer=customers["Saaristo Logistiikka Oy"],
+            purpose=purposes["b2b_marketing"],
+            kind=ConsentEvent.Kind.WITHDRAW,
+            channel=ConsentEvent.Channel.PHONE,
+            note="Toimisto soitti ja kielsi markkinointiviestit.",
+            actor=staff,
+        )
+        consent_services.consent_record_by_staff(
+            customer=customers["Mikko Korhonen"],
+            purpose=purposes["newsletter"],
+            kind=ConsentEvent.Kind.OBJECTION,
+            channel=ConsentEvent.Channel.LETTER,
+            note="Kirje: kieltää kaiken suoramarkkinoinnin.",
+            actor=staff,
+        )
 
     def _user(self, email: str, first: str, last: str, *, staff: bool = False) -> User:
         user = User.objects.filter(email__iexact=email).first()

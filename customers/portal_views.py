@@ -1,0 +1,597 @@
+"""The self-service portal (issue 4): everything the register holds about me (Art 15), my
+corrections (Art 16), downloads (Art 15(3), 20), and my requests (Art 17, 18, 21).
+
+Every view is reached only signed in, sees only the signed-in person's Customer, and
+fetches every other object through a helper scoped to that Customer, so an object that is
+not theirs answers 404 whatever the URL or form says. Writes go through services.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import wraps
+from typing import Concatenate
+from uuid import UUID
+
+from allauth.account.decorators import reauthentication_required
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+)
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
+
+from customers import services
+from customers.models import (
+    Authorization,
+    BillingProfile,
+    Customer,
+    DataSource,
+    User,
+    helsinki_today,
+)
+from customers.portal_forms import (
+    BillingProfileForm,
+    ErasureRequestForm,
+    ObjectionRequestForm,
+    OrganizationAddressForm,
+    ProfileForm,
+    RectificationForm,
+    RestrictionRequestForm,
+    field_label,
+)
+from privacy import registry
+from privacy.erasure import erasure_preview
+from privacy.http import client_ip
+from privacy.models import DataSubjectRequest
+from privacy.services import request_create
+from privacy.subject_data import (
+    REDACTED,
+    CategoryBlock,
+    Record,
+    subject_activity,
+    subject_data,
+    subject_organizations,
+)
+
+RECENT_ACTIVITY = 50
+# Email addresses change only through allauth's flow, which verifies the new address.
+EMAIL_FIELDS = {
+    ("customers.customer", "email"),
+    ("customers.user", "email"),
+    ("account.emailaddress", "email"),
+    ("account.emailaddress", "primary"),
+}
+
+
+# -- Scoping ----------------------------------------------------------------------------------
+
+
+def portal_customer(user: User) -> Customer | None:
+    """The customer record linked to the signed-in account, if the link exists yet."""
+    if not user.is_authenticated:
+        return None
+    return Customer.objects.filter(user=user).first()
+
+
+def portal_view[**P](
+    view: Callable[Concatenate[HttpRequest, Customer, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Signed in, linked to a customer (passed to the view), and never stored by a browser
+    or proxy cache: every portal page holds personal data."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        customer = portal_customer(request.user)
+        if customer is None:
+            # An account links to a person only through a verified email that matches
+            # exactly one record; until then it sees nobody's data.
+            return render(request, "customers/portal/pending.html")
+        return view(request, customer, *args, **kwargs)
+
+    return never_cache(login_required(wrapper))
+
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    organization: Customer
+    authorizations: list[Authorization]
+
+    @property
+    def roles(self) -> set[str]:
+        return {a.role for a in self.authorizations}
+
+    @property
+    def can_edit(self) -> bool:
+        return Authorization.Role.ADMIN in self.roles
+
+    @property
+    def can_see_purchases(self) -> bool:
+        return bool(self.roles & {Authorization.Role.ADMIN, Authorization.Role.PURCHASER})
+
+    @property
+    def can_see_billing(self) -> bool:
+        return bool(self.roles & {Authorization.Role.ADMIN, Authorization.Role.BILLING})
+
+
+def organization_for(customer: Customer, public_id: UUID) -> OrganizationAccess:
+    """The organization `customer` holds an active authorization for, or 404."""
+    authorizations = list(
+        Authorization.objects.active()
+        .filter(person=customer, organization__public_id=public_id)
+        .select_related("organization")
+        .order_by("role")
+    )
+    if not authorizations:
+        raise Http404("No such organization")
+    return OrganizationAccess(authorizations[0].organization, authorizations)
+
+
+def _add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's validation errors on the form's fields where it has them."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# -- All my data ------------------------------------------------------------------------------
+
+
+@dataclass
+class RecordView:
+    record: Record
+    edit_profile: bool = False
+    edit_email: bool = False
+    # Registry names (model.field) of the values the person cannot edit themselves.
+    rectify: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BlockView:
+    block: CategoryBlock
+    records: list[RecordView]
+
+
+def _record_view(customer: Customer, record: Record) -> RecordView:
+    view = RecordView(record)
+    own_record = record.model == "customers.customer" and record.instance.pk == customer.pk
+    for value in record.fields:
+        if value.value in (None, "", [], False) or (record.model, value.name) in REDACTED:
+            continue
+        decl = registry.declaration_for(record.model, value.name)
+        if isinstance(decl, registry.PersonalField) and decl.source == "system":
+            # Written by the service itself (sign-in times, ids, sessions): a record of
+            # what happened, not a claim about the person that could be corrected.
+            continue
+        if own_record and value.name in services.SUBJECT_EDITABLE_FIELDS:
+            view.edit_profile = True
+        elif (record.model, value.name) in EMAIL_FIELDS:
+            view.edit_email = True
+        else:
+            view.rectify.append(f"{record.model}.{value.name}")
+    return view
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    time: datetime
+    action: str
+    record: str
+    fields: list[str]
+    by: str
+
+
+def _model_name(object_type: str) -> str:
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+def _field_names(object_type: str, names: list[str]) -> list[str]:
+    labels = []
+    for name in names:
+        if name.count(".") == 2:
+            labels.append(field_label(name))
+            continue
+        try:
+            labels.append(str(apps.get_model(object_type)._meta.get_field(name).verbose_name))
+        except (LookupError, ValueError):
+            labels.append(name)
+    return labels
+
+
+def activity_rows(
+    customer: Customer, user: User, limit: int = RECENT_ACTIVITY
+) -> list[ActivityRow]:
+    """My history: what was done with my data and what I did, newest first."""
+    rows = []
+    for event in subject_activity(customer)[:limit]:
+        if event.actor_id == user.pk:
+            by = _("You")
+        elif event.actor_id:
+            by = _("Herocon staff")
+        else:
+            by = _("The service")
+        if event.object_type == "customers.customer" and event.object_id != str(customer.pk):
+            # Another customer record the person acted on: one of their organizations.
+            record = _("organization")
+        else:
+            record = _model_name(event.object_type)
+        rows.append(
+            ActivityRow(
+                time=event.created_at,
+                action=str(event.get_action_display()),
+                record=record,
+                fields=_field_names(event.object_type, list(event.changed_fields or [])),
+                by=by,
+            )
+        )
+    return rows
+
+
+def _requests_of(customer: Customer) -> QuerySet[DataSubjectRequest]:
+    return DataSubjectRequest.objects.filter(customer=customer).order_by("-received_on", "-id")
+
+
+@require_safe
+@portal_view
+def home(request: HttpRequest, customer: Customer) -> HttpResponse:
+    blocks = [
+        BlockView(block, [_record_view(customer, record) for record in block.records])
+        for block in subject_data(customer)
+    ]
+    return render(
+        request,
+        "customers/portal/home.html",
+        {
+            "customer": customer,
+            "blocks": blocks,
+            "authorizations": subject_organizations(customer),
+            "today": helsinki_today(),
+            "requests": _requests_of(customer),
+            "activity": activity_rows(customer, request.user),
+        },
+    )
+
+
+# -- Corrections ------------------------------------------------------------------------------
+
+
+def _set_language(response: HttpResponse, language: str) -> None:
+    """The portal language follows the record's language from now on (as set_language
+    would set it): Django keeps the choice in its language cookie."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def profile(request: HttpRequest, customer: Customer) -> HttpResponse:
+    old_language = customer.language
+    form = ProfileForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = services.customer_update_by_subject(
+                customer=customer,
+                data=form.cleaned_data,
+                actor=request.user,
+                client_ip=client_ip(request),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            language_changed = updated.language != old_language
+            if language_changed:
+                translation.activate(updated.language)
+            messages.success(request, _("Your details have been saved."))
+            response = redirect("portal:profile")
+            if language_changed:
+                _set_language(response, updated.language)
+            return response
+    return render(request, "customers/portal/profile.html", {"form": form, "customer": customer})
+
+
+def _rectified_organization(request: HttpRequest, customer: Customer) -> Customer | None:
+    """The organization a report is about, when it names one: only one of the person's own
+    organizations, so a foreign or malformed id is a 404 like anywhere else."""
+    raw = (request.POST if request.method == "POST" else request.GET).get("organization", "")
+    if not raw:
+        return None
+    try:
+        public_id = UUID(raw)
+    except ValueError:
+        raise Http404("No such organization") from None
+    return organization_for(customer, public_id).organization
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def rectify(request: HttpRequest, customer: Customer) -> HttpResponse:
+    organization = _rectified_organization(request, customer)
+    if request.method == "POST":
+        form = RectificationForm(request.POST)
+        if form.is_valid():
+            details = form.cleaned_data["explanation"]
+            if organization is not None:
+                # Staff need to know which organization's record the person means.
+                details = f"[{organization.name} {organization.business_id}] {details}"
+            request_create(
+                customer=customer,
+                kind=DataSubjectRequest.Kind.RECTIFICATION,
+                channel=DataSubjectRequest.Channel.PORTAL,
+                details=details,
+                data_concerned=form.cleaned_data["field"],
+                identity_method=DataSubjectRequest.IdentityMethod.PORTAL_LOGIN,
+                actor=request.user,
+                client_ip=client_ip(request),
+            )
+            messages.success(
+                request,
+                _(
+                    "Thank you. Our staff will correct the data or tell you why not, within a month."
+                ),
+            )
+            return redirect("portal:requests")
+    else:
+        form = RectificationForm()
+    choices = dict(form.fields["field"].choices)
+    query = request.POST if request.method == "POST" else request.GET
+    # Names outside the registry are dropped here, so the page lists only real data.
+    selected = [name for name in dict.fromkeys(query.getlist("field")) if name in choices]
+    if request.method != "POST":
+        form.initial["field"] = selected
+    return render(
+        request,
+        "customers/portal/rectify.html",
+        {
+            "form": form,
+            "selected": [choices[name] for name in selected],
+            "organization": organization,
+        },
+    )
+
+
+# -- Organizations ----------------------------------------------------------------------------
+
+
+@portal_view
+def organization(request: HttpRequest, customer: Customer, public_id: UUID) -> HttpResponse:
+    # Scope first, method second: another's organization is a 404 whatever the method.
+    access = organization_for(customer, public_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    org = access.organization
+    return render(
+        request,
+        "customers/portal/organization.html",
+        {
+            "customer": customer,
+            "access": access,
+            "organization": org,
+            "purchases": org.purchases.select_related("product", "purchased_by")
+            if access.can_see_purchases
+            else None,
+            "billing_profiles": org.billing_profiles.order_by("pk")
+            if access.can_see_billing
+            else None,
+        },
+    )
+
+
+def _organization_form_page(
+    request: HttpRequest,
+    customer: Customer,
+    public_id: UUID,
+    *,
+    make_form: Callable[[Customer], forms.ModelForm],
+    save: Callable[..., object],
+    title: str,
+) -> HttpResponse:
+    # Scope first, method second (as on the organization page): another's organization
+    # is a 404 whatever the method.
+    access = organization_for(customer, public_id)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    if not access.can_edit:
+        # The organization is theirs to see, not to edit: only its administrators edit.
+        raise PermissionDenied
+    org = access.organization
+    form = make_form(org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(
+                organization=org,
+                person=customer,
+                data=form.cleaned_data,
+                actor=request.user,
+                client_ip=client_ip(request),
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("The organization's details have been saved."))
+            return redirect("portal:organization", public_id=org.public_id)
+    return render(
+        request,
+        "customers/portal/organization_form.html",
+        {"form": form, "organization": org, "title": title},
+    )
+
+
+@portal_view
+def organization_edit(request: HttpRequest, customer: Customer, public_id: UUID) -> HttpResponse:
+    return _organization_form_page(
+        request,
+        customer,
+        public_id,
+        make_form=lambda org: OrganizationAddressForm(request.POST or None, instance=org),
+        save=services.organization_update_by_admin,
+        title=_("Organization's address"),
+    )
+
+
+@portal_view
+def organization_billing(request: HttpRequest, customer: Customer, public_id: UUID) -> HttpResponse:
+    def make_form(org: Customer) -> forms.ModelForm:
+        profile = org.billing_profiles.order_by("pk").first() or BillingProfile(
+            customer=org, source=DataSource.SELF_SERVICE
+        )
+        return BillingProfileForm(request.POST or None, instance=profile)
+
+    return _organization_form_page(
+        request,
+        customer,
+        public_id,
+        make_form=make_form,
+        save=services.organization_billing_update_by_admin,
+        title=_("Organization's billing details"),
+    )
+
+
+# -- Downloads --------------------------------------------------------------------------------
+
+
+@require_safe
+@portal_view
+def export(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return render(request, "customers/portal/export.html", {"customer": customer})
+
+
+def _download(request: HttpRequest, customer: Customer, export_format: str) -> HttpResponse:
+    result = services.customer_data_export(
+        customer=customer,
+        export_format=export_format,
+        actor=request.user,
+        client_ip=client_ip(request),
+    )
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+# GET only, not HEAD: a HEAD request would be audited as a download that never happened.
+@require_GET
+@portal_view
+@reauthentication_required
+def export_json(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return _download(request, customer, "json")
+
+
+@require_GET
+@portal_view
+@reauthentication_required
+def export_zip(request: HttpRequest, customer: Customer) -> HttpResponse:
+    return _download(request, customer, "zip")
+
+
+# -- Requests ---------------------------------------------------------------------------------
+
+REQUEST_FORMS: dict[str, type[forms.Form]] = {
+    DataSubjectRequest.Kind.RESTRICTION: RestrictionRequestForm,
+    DataSubjectRequest.Kind.OBJECTION: ObjectionRequestForm,
+}
+
+
+def _portal_request(
+    request: HttpRequest, customer: Customer, kind: str, details: str, fields: Iterable[str] = ()
+) -> DataSubjectRequest:
+    return request_create(
+        customer=customer,
+        kind=kind,
+        channel=DataSubjectRequest.Channel.PORTAL,
+        details=details,
+        data_concerned=fields,
+        # Signed in to the account linked to the record through a verified email.
+        identity_method=DataSubjectRequest.IdentityMethod.PORTAL_LOGIN,
+        actor=request.user,
+        client_ip=client_ip(request),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+def requests(request: HttpRequest, customer: Customer) -> HttpResponse:
+    forms_by_kind = {kind: form_class(prefix=kind) for kind, form_class in REQUEST_FORMS.items()}
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind not in REQUEST_FORMS:
+            # Erasure has its own page (re-authentication, preview, confirmation).
+            return HttpResponseBadRequest(_("Unknown request."))
+        form = REQUEST_FORMS[kind](request.POST, prefix=kind)
+        forms_by_kind[kind] = form
+        if form.is_valid():
+            _portal_request(request, customer, kind, form.cleaned_data["details"])
+            messages.success(request, _("Your request has been sent. We answer within a month."))
+            return redirect("portal:requests")
+    return render(
+        request,
+        "customers/portal/requests.html",
+        {
+            "customer": customer,
+            "requests": _requests_of(customer),
+            "restriction_form": forms_by_kind[DataSubjectRequest.Kind.RESTRICTION],
+            "objection_form": forms_by_kind[DataSubjectRequest.Kind.OBJECTION],
+            "open_erasure": _open_erasure(customer),
+        },
+    )
+
+
+def _open_erasure(customer: Customer) -> DataSubjectRequest | None:
+    return (
+        _requests_of(customer)
+        .filter(kind=DataSubjectRequest.Kind.ERASURE, status__in=DataSubjectRequest.OPEN_STATUSES)
+        .first()
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@portal_view
+@reauthentication_required
+def erasure(request: HttpRequest, customer: Customer) -> HttpResponse:
+    open_request = _open_erasure(customer)
+    form = ErasureRequestForm(request.POST or None)
+    if request.method == "POST" and open_request is None and form.is_valid():
+        _portal_request(
+            request, customer, DataSubjectRequest.Kind.ERASURE, form.cleaned_data["details"]
+        )
+        messages.success(
+            request,
+            _(
+                "Your erasure request has been sent. We answer within a month and send you a receipt."
+            ),
+        )
+        return redirect("portal:requests")
+    return render(
+        request,
+        "customers/portal/erasure.html",
+        {
+            "customer": customer,
+            "preview": erasure_preview(customer),
+            "form": form,
+            "open_request": open_request,
+        },
+    )
