@@ -277,6 +277,15 @@ class Customer(SourcedModel):
         validators=[validators.validate_no_personal_identity_code],
         help_text=_("The customer can see these notes (GDPR Art 15): write accordingly."),
     )
+    # Art 14: someone whose data came from elsewhere than themselves is sent the notice.
+    notice_sent_at = models.DateTimeField(
+        _("privacy notice sent at"), null=True, blank=True, editable=False
+    )
+    # Erasure leaves only what the bookkeeping hold keeps, restricted, until held_until.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    held_until = models.DateField(
+        _("kept for bookkeeping until"), null=True, blank=True, editable=False
+    )
 
     objects = CustomerQuerySet.as_manager()
 
@@ -388,6 +397,13 @@ class BillingProfile(SourcedModel):
     city = models.CharField(_("billing city"), max_length=100, blank=True)
     country = CountryField(_("billing country"))
     buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+    held_until = models.DateField(
+        _("kept for bookkeeping until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Restricted: kept only for the Accounting Act until this day."),
+    )
 
     class Meta:
         verbose_name = _("billing profile")
@@ -564,6 +580,13 @@ class Purchase(SourcedModel):
         verbose_name=_("purchased by"),
         limit_choices_to={"kind": Customer.Kind.PERSON},
         help_text=_("The person who bought it for the organization."),
+    )
+    held_until = models.DateField(
+        _("kept for bookkeeping until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Restricted: kept only for the Accounting Act until this day."),
     )
 
     class Meta:

@@ -33,6 +33,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("consents.consenttext", "view"),
         *_crud("consents.consentevent", "view", "add"),
         *_crud("consents.consenteddatum", "view"),
+        # Requests that came by phone, letter or email are logged by Customer service;
+        # the DPO handles them.
+        *_crud("privacy.datasubjectrequest", "view", "add"),
     ],
     SALES: [
         *_crud("customers.customer", "view"),
@@ -69,6 +72,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("consents.consentevent", "view"),
         *_crud("consents.consenteddatum", "view"),
         *_crud("consents.suppression", "view"),
+        # The DPO's toolkit (issue 6): requests, erasure receipts, disclosures and their
+        # Art 19 notices, breaches, staff access reviews.
+        *_crud("privacy.datasubjectrequest", "view", "add", "change"),
+        *_crud("privacy.erasurereceipt", "view"),
+        *_crud("privacy.disclosure", "view", "add", "change"),
+        *_crud("privacy.recipientnotice", "view", "change"),
+        *_crud("privacy.breach", "view", "add", "change"),
+        *_crud("privacy.accessreview", "view", "add"),
     ],
     TECHNICAL_ADMIN: [
         *_crud("customers.user", "view", "add", "change"),

@@ -72,6 +72,16 @@ declare(
         "user": LINK,
         "public_id": _kept("web_service", ("web_service",), "system"),
         "notes": _kept("notes", _CUSTOMER, "staff"),
+        "notice_sent_at": personal(
+            "privacy", ("privacy_rights",), "relationship", Erasure.DELETE, "system"
+        ),
+        # What erasure leaves behind: the shell kept for the bookkeeping hold.
+        "erased_at": personal(
+            "privacy", ("privacy_rights", "bookkeeping"), "vouchers", Erasure.HOLD, "system"
+        ),
+        "held_until": personal(
+            "privacy", ("privacy_rights", "bookkeeping"), "vouchers", Erasure.HOLD, "system"
+        ),
     },
 )
 
@@ -90,6 +100,7 @@ declare(
         "city": _invoicing("billing"),
         "country": _invoicing("billing"),
         "buyer_reference": _invoicing("billing"),
+        "held_until": personal("privacy", ("bookkeeping",), "vouchers", Erasure.HOLD, "system"),
     },
 )
 
@@ -139,6 +150,7 @@ declare(
         "amount": _PURCHASE,
         "invoice_number": _PURCHASE,
         "purchased_by": _PURCHASE,
+        "held_until": personal("privacy", ("bookkeeping",), "vouchers", Erasure.HOLD, "system"),
     },
 )
 
@@ -504,5 +516,97 @@ declare(
         "value": _CONSENTED,
         "source": _CONSENTED,
         "obtained_at": _CONSENTED,
+    },
+)
+
+# -- The DPO's registers -------------------------------------------------------------------
+
+_DISCLOSED = personal("privacy", ("privacy_rights",), "requests", Erasure.KEEP, "system")
+declare(
+    "privacy.disclosure",
+    # Who received whose data: the person sees it (Art 15(1)(c)); erasure unlinks them and
+    # the log of the disclosure itself stays.
+    subject="customers",
+    fields={
+        "id": ROW_ID,
+        "recipient": _DISCLOSED,
+        "customers": LINK,
+        "categories": _DISCLOSED,
+        "basis": _DISCLOSED,
+        "purpose": _DISCLOSED,
+        "disclosed_at": _DISCLOSED,
+        "disclosed_by_id": _DISCLOSED,
+        "created_at": SYSTEM_TIME,
+    },
+)
+_NOTICE = personal("privacy", ("privacy_rights",), "requests", Erasure.KEEP, "system")
+declare(
+    "privacy.recipientnotice",
+    fields={
+        "id": ROW_ID,
+        "recipient": not_personal("a company or authority"),
+        # A random identifier that names no one once the person is erased.
+        "customer_public_id": _NOTICE,
+        "request": LINK,
+        "kind": _NOTICE,
+        "categories": _NOTICE,
+        "status": _NOTICE,
+        "sent_at": _NOTICE,
+        "reason": _NOTICE,
+        "created_at": SYSTEM_TIME,
+    },
+)
+_RECEIPT = personal("privacy", ("privacy_rights",), "requests", Erasure.KEEP, "system")
+declare(
+    "privacy.erasurereceipt",
+    fields={
+        "id": ROW_ID,
+        "customer_public_id": _RECEIPT,
+        "request": LINK,
+        "erased": not_personal("category and field names, counts and dates only"),
+        "kept": not_personal("category and field names, reasons and dates only"),
+        "language": _RECEIPT,
+        "mailed_at": _RECEIPT,
+        "created_by_id": _RECEIPT,
+        "created_at": SYSTEM_TIME,
+    },
+)
+_INCIDENT = not_personal("describes an incident; written without naming people")
+declare(
+    "privacy.breach",
+    fields={
+        "id": ROW_ID,
+        **dict.fromkeys(
+            (
+                "title",
+                "aware_at",
+                "nature",
+                "data_categories",
+                "approx_people",
+                "approx_records",
+                "consequences",
+                "measures",
+                "authority_notified_at",
+                "not_notified_reason",
+                "high_risk",
+                "people_told_at",
+                "closed_at",
+                "created_at",
+                "updated_at",
+            ),
+            _INCIDENT,
+        ),
+        "created_by_id": personal("staff", ("security",), "audit", Erasure.KEEP, "system"),
+    },
+)
+_REVIEW = personal("staff", ("security",), "audit", Erasure.KEEP, "system")
+declare(
+    "privacy.accessreview",
+    fields={
+        "id": ROW_ID,
+        "reviewed_at": _REVIEW,
+        "reviewed_by_id": _REVIEW,
+        "note": _REVIEW,
+        "grants": _REVIEW,
     },
 )
