@@ -184,3 +184,7 @@ def record_of_processing_view(request: HttpRequest) -> HttpResponse:
         "rows": list(ropa.rows(language if language in LANGUAGE_CODES else "fi")),
     }
     return TemplateResponse(request, "admin/privacy/record_of_processing.html", context)
+
+
+# The DPO toolkit's admin pages live in their own modules; importing them registers them.
+from privacy import admin_registers, admin_requests  # noqa: E402, F401

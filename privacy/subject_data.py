@@ -89,6 +89,10 @@ def _value(subject: Customer, instance: models.Model, model_field: models.Field)
         if isinstance(related, Customer) and related.is_person and related.pk != subject.pk:
             return _("[another person]")
         return str(related)
+    if model_field.name == "url":
+        return None
+    if model_field.name == "password":
+        return getattr(instance, model_field.attname)
     return _json_safe(getattr(instance, model_field.attname))
 
 

@@ -1,0 +1,1 @@
+"""Admin pages of the DPO toolkit (imported by privacy/admin.py)."""
