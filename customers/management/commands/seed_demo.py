@@ -356,6 +356,8 @@ class Command(BaseCommand):
         staff = User.objects.get(email__iexact=STAFF[0][0])
         aino, liisa = customers["Aino Virtanen"], customers["Liisa Nieminen"]
         consent_services.consent_give(customer=aino, purpose=purposes["newsletter"], actor=None)
+        # Her LinkedIn profile is on record, which the registry allows only with consent.
+        consent_services.consent_give(customer=aino, purpose=purposes["social_media"], actor=None)
         consent_services.consent_give(
             customer=aino, purpose=purposes["market_research"], actor=None
         )
