@@ -7,8 +7,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -203,9 +205,47 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
         SocialMediaProfileInline,
     ]
 
+    actions = ["erase_customers"]
+
     @admin.display(description=_("VAT ID"))
     def vat_id(self, obj: Customer) -> str:
         return obj.vat_id or "–"
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.erase_customer")
+
+    @admin.action(
+        description=_("Erase through the erasure service (GDPR Art 17)"), permissions=["erase"]
+    )
+    def erase_customers(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        # Imported here: the erasure service builds on the consents and privacy apps.
+        from privacy.erasure import erasure_preview
+        from privacy.services.erasure import customer_erase
+
+        customers = list(queryset.filter(erased_at__isnull=True))
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/customers/customer/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase customers"),
+                    "opts": self.model._meta,
+                    "items": [(c, erasure_preview(c)) for c in customers],
+                    "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                    "action": "erase_customers",
+                },
+            )
+        erased = 0
+        for customer in customers:
+            try:
+                customer_erase(customer=customer, actor=request.user, client_ip=client_ip(request))
+            except ValidationError as exc:
+                messages.error(request, f"{customer}: {' '.join(exc.messages)}")
+            else:
+                erased += 1
+        messages.success(request, _("%(count)d customer(s) erased.") % {"count": erased})
+        return None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Customers are only ever erased through the erasure service (Art 17).

@@ -296,6 +296,8 @@ class Customer(SourcedModel):
         permissions = [
             ("import_customer", "Can import customers"),
             ("export_customer", "Can export customers"),
+            # Art 17: only through privacy.services.erasure.customer_erase (never delete).
+            ("erase_customer", "Can erase customers through the erasure service"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -50,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("consents.consentevent", "view"),
     ],
     DPO: [
-        *_crud("customers.customer", "view", "import", "export"),
+        *_crud("customers.customer", "view", "import", "export", "erase"),
         *_crud("customers.billingprofile", "view"),
         *_crud("customers.authorization", "view"),
         *_crud("customers.socialmediaprofile", "view"),

@@ -20,12 +20,46 @@ class HeroconAdminSite(AdminSite):
 
     def get_urls(self) -> list:
         from privacy.admin import record_of_processing_view
+        from privacy.admin_registers import (
+            access_review_view,
+            art14_pending_view,
+            bundle_download_view,
+            register_download_view,
+            registers_view,
+        )
+        from privacy.dashboard import dashboard_view
 
         return [
             path(
                 "privacy/record-of-processing/",
                 self.admin_view(record_of_processing_view),
                 name="privacy_record_of_processing",
+            ),
+            path(
+                "privacy/dashboard/",
+                self.admin_view(dashboard_view),
+                name="privacy_dashboard",
+            ),
+            path(
+                "privacy/access-review/",
+                self.admin_view(access_review_view),
+                name="privacy_access_review",
+            ),
+            path(
+                "privacy/art14-notices/",
+                self.admin_view(art14_pending_view),
+                name="privacy_art14_pending",
+            ),
+            path("privacy/exports/", self.admin_view(registers_view), name="privacy_exports"),
+            path(
+                "privacy/exports/bundle.zip",
+                self.admin_view(bundle_download_view),
+                name="privacy_export_bundle",
+            ),
+            path(
+                "privacy/exports/<str:name>.csv",
+                self.admin_view(register_download_view),
+                name="privacy_export_register",
             ),
             *super().get_urls(),
         ]
@@ -38,5 +72,12 @@ class HeroconAdminSite(AdminSite):
         )
         context["can_view_ropa"] = user.is_authenticated and user.has_perm(
             "privacy.view_record_of_processing"
+        )
+        # The DPO toolkit's own pages (privacy/admin_registers.py decides who may open them).
+        context["can_review_access"] = user.is_authenticated and user.has_perm(
+            "privacy.add_accessreview"
+        )
+        context["can_export_registers"] = user.is_authenticated and user.has_perm(
+            "customers.export_customer"
         )
         return context

@@ -102,6 +102,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The erasure journal (privacy/journal.py): one line per erasure, outside the database, so
+# `restore` can erase again whoever a restored backup would bring back. Keep it on storage
+# that survives the database (and in the backups of that storage).
+ERASURE_JOURNAL_PATH = Path(
+    env_str("ERASURE_JOURNAL_PATH", str(DATA_DIR / "erasure-journal.jsonl"))
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers.models import Customer, Purchase
+from customers.models import Customer, Purchase, helsinki_today
 from privacy import registry
 from privacy.models import AuditEvent
-from privacy.subject_data import Record, subject_activity, subject_data
+from privacy.subject_data import subject_activity, subject_data
 
 HOLD_REASON = _(
     "The Accounting Act (kirjanpitolaki 1336/1997, chapter 2 section 10) requires invoicing "
@@ -78,7 +79,15 @@ def _customer_of(instance: models.Model) -> Customer | None:
     return customer if isinstance(customer, Customer) else None
 
 
-def _latest_voucher_hold(customer: Customer | None, cache: dict[int, date | None]) -> date | None:
+def _current(until: date | None, today: date) -> date | None:
+    """A hold that already ended keeps nothing: the record goes now (its whole last day
+    still counts as held)."""
+    return until if until is not None and until >= today else None
+
+
+def _latest_voucher_hold(
+    customer: Customer | None, cache: dict[int, date | None], today: date
+) -> date | None:
     """The hold of a customer's newest purchase: their billing details are needed as long
     as any of their invoices is kept. None when they have no purchases: nothing to keep."""
     if customer is None:
@@ -91,17 +100,39 @@ def _latest_voucher_hold(customer: Customer | None, cache: dict[int, date | None
             .first()
         )
         cache[customer.pk] = registry.voucher_hold_until(newest) if newest else None
-    return cache[customer.pk]
+    return _current(cache[customer.pk], today)
 
 
-def _hold_until(record: Record, cache: dict[int, date | None]) -> date | None:
-    if isinstance(record.instance, Purchase):
-        return registry.voucher_hold_until(record.instance.purchased_on)
-    return _latest_voucher_hold(_customer_of(record.instance), cache)
+def customer_hold_until(customer: Customer, today: date | None = None) -> date | None:
+    """How long the erased customer's row (the shell) must stay: as long as any invoice
+    it is named on, as the buyer or as the one who bought for an organization, is kept."""
+    today = today or helsinki_today()
+    newest = (
+        Purchase.objects.filter(Q(customer=customer) | Q(purchased_by=customer))
+        .order_by("-purchased_on")
+        .values_list("purchased_on", flat=True)
+        .first()
+    )
+    return _current(registry.voucher_hold_until(newest) if newest else None, today)
 
 
-def erasure_preview(customer: Customer) -> ErasurePreview:
-    """What erasing `customer` would erase and keep, per record, read from the registry."""
+def record_hold_until(
+    instance: models.Model, cache: dict[int, date | None], today: date
+) -> date | None:
+    """The day a record with bookkeeping-held fields is kept until, or None when no hold
+    applies to it (no invoice needs it, or the hold has already ended). The preview and
+    the erasure engine (privacy.services.erasure) both decide through this."""
+    if isinstance(instance, Purchase):
+        return _current(registry.voucher_hold_until(instance.purchased_on), today)
+    if isinstance(instance, Customer):
+        return customer_hold_until(instance, today)
+    return _latest_voucher_hold(_customer_of(instance), cache, today)
+
+
+def erasure_preview(customer: Customer, today: date | None = None) -> ErasurePreview:
+    """What erasing `customer` would erase and keep, per record, read from the registry.
+    The erasure engine builds its receipt from this, so the two cannot disagree."""
+    today = today or helsinki_today()
     preview = ErasurePreview()
     holds: dict[int, date | None] = {}
     for block in subject_data(customer):
@@ -126,7 +157,7 @@ def erasure_preview(customer: Customer) -> ErasurePreview:
                 else:
                     erased.append(value.label)
             if held:
-                until = _hold_until(record, holds)
+                until = record_hold_until(record.instance, holds, today)
                 if until is None:
                     # No invoice needs these details: the hold does not apply.
                     erased += held

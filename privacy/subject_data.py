@@ -89,10 +89,6 @@ def _value(subject: Customer, instance: models.Model, model_field: models.Field)
         if isinstance(related, Customer) and related.is_person and related.pk != subject.pk:
             return _("[another person]")
         return str(related)
-    if model_field.name == "url":
-        return None
-    if model_field.name == "password":
-        return getattr(instance, model_field.attname)
     return _json_safe(getattr(instance, model_field.attname))
 
 
@@ -307,7 +303,11 @@ def subject_data_zip(subject: Customer) -> bytes:
             ]
             archive.writestr(
                 f"{category['category']}.csv",
-                "".join(csvio.iter_csv(["type", "source", "obtained_at", *names], rows)),
+                "".join(
+                    csvio.iter_csv(
+                        ["record_type", "record_source", "record_obtained_at", *names], rows
+                    )
+                ),
             )
         archive.writestr("organizations.csv", _rows_csv(data["organizations"]))
         archive.writestr("activity.csv", _rows_csv(data["activity"]))

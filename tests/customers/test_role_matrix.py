@@ -41,6 +41,9 @@ ACTIONS = ("view", "add", "change", "delete", "import", "export")
 #   ledger and exports a purpose's audience ("e"); the DPO manages purposes and texts
 #   (a published text is read-only) and sees consented data and suppressions. Nobody
 #   deletes a purpose, text or event.
+# - Data subject requests: Customer service logs those that came by phone, letter or email
+#   (add) and sees the queue; the DPO handles them (change = the workflow steps). Erasure
+#   receipts are written by the erasure service only: view-only for the DPO.
 NOTHING = "------"
 EXPECTED: dict[str, dict[str, str]] = {
     roles.CUSTOMER_SERVICE: {
@@ -65,6 +68,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consents.consentevent": "va----",
         "consents.consenteddatum": "v-----",
         "consents.suppression": NOTHING,
+        "privacy.datasubjectrequest": "va----",
+        "privacy.erasurereceipt": NOTHING,
     },
     roles.SALES: {
         "customers.customer": "v-----",
@@ -88,6 +93,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consents.consentevent": NOTHING,
         "consents.consenteddatum": NOTHING,
         "consents.suppression": NOTHING,
+        "privacy.datasubjectrequest": NOTHING,
+        "privacy.erasurereceipt": NOTHING,
     },
     roles.MARKETING: {
         "customers.customer": NOTHING,
@@ -111,6 +118,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consents.consentevent": "v-----",
         "consents.consenteddatum": NOTHING,
         "consents.suppression": NOTHING,
+        "privacy.datasubjectrequest": NOTHING,
+        "privacy.erasurereceipt": NOTHING,
     },
     roles.DPO: {
         "customers.customer": "v---ie",
@@ -134,6 +143,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consents.consentevent": "v-----",
         "consents.consenteddatum": "v-----",
         "consents.suppression": "v-----",
+        "privacy.datasubjectrequest": "vac---",
+        "privacy.erasurereceipt": "v-----",
     },
     roles.TECHNICAL_ADMIN: {
         "customers.customer": NOTHING,
@@ -157,6 +168,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "consents.consentevent": NOTHING,
         "consents.consenteddatum": NOTHING,
         "consents.suppression": NOTHING,
+        "privacy.datasubjectrequest": NOTHING,
+        "privacy.erasurereceipt": NOTHING,
     },
 }
 

@@ -1,0 +1,355 @@
+"""The erasure engine (GDPR Art 17): one customer, all or nothing, driven by the registry.
+
+What goes and what stays is decided record by record through `privacy.erasure`, the same
+code that builds the portal's preview, and the receipt is built from that preview, so what
+the person was shown, what the receipt says and what the database holds afterwards agree.
+
+- Fields marked delete are emptied (null, "", False; a required date becomes the time of
+  the erasure), or the whole row is deleted when nothing held or kept is left on it.
+- Fields marked anonymise get a neutral placeholder; marked keep stay (they name nobody).
+- Rows holding bookkeeping-held fields (purchases, billing) are kept, restricted, with
+  `held_until` (Accounting Act 2:10); a hold that already ended holds nothing.
+- The Customer row becomes a *shell* while anything about the person is held: named
+  "Erased customer", contact fields empty, a fresh random public ID, restricted, with
+  `erased_at` and `held_until` (the last hold). Two fields stay as they were because the
+  row's constraints need them and they identify nobody: `kind` and `language` (reset to
+  the default). With nothing held the Customer row is deleted.
+- A row of someone else that names the person (an organization's purchase the person
+  made) is not deleted: the link is kept while the invoice is held, cleared otherwise.
+- The portal account goes with its email addresses, confirmations, MFA authenticators,
+  user sessions and the Django sessions they name; admin log entries about the person's
+  records or by their account go (their object_repr holds names). Consent events go
+  through `consent_events_erase` (an objector keeps a suppression hash). Audit events stay
+  (ids only) and one more is added. Art 19 notices are created before anything goes.
+
+Running it twice: an already erased customer (a shell, or one no longer in the database)
+is left alone; the second call returns an unsaved, empty receipt (`pk` None) and writes,
+journals and mails nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from consents.services import consent_events_erase
+from customers.models import Customer, helsinki_today
+from privacy import registry
+from privacy.erasure import ErasurePreview, customer_hold_until, erasure_preview, record_hold_until
+from privacy.journal import journal_append
+from privacy.models import AuditEvent, DataSubjectRequest, ErasureReceipt
+from privacy.services.audit import audit_event_record
+from privacy.services.disclosures import recipient_notices_create
+from privacy.subject_data import subject_querysets
+
+logger = logging.getLogger(__name__)
+
+SHELL_NAME = "Erased customer"
+ANONYMISED = "[erased]"
+SHELL_RESTRICTION_REASON = "Erased (GDPR Art 17): kept only for bookkeeping (Accounting Act 2:10)."
+# Reasons as stored in the receipt (the mail says them in full, in the person's language).
+HOLD_REASON_CODE = "Accounting Act 2:10"
+KEEP_REASON_CODE = "GDPR Art 5(2)"
+# Handled by their own steps, in this order, after the generic walk over the registry.
+_OWN_STEPS = ("consents.consentevent", "customers.user", "customers.customer")
+
+
+def _neutral(model_field: models.Field, now: datetime) -> Any:
+    """The value an erased field is left with when its row stays."""
+    if model_field.null:
+        return None
+    if isinstance(model_field, models.DateTimeField):
+        return now
+    if isinstance(model_field, models.DateField):
+        return timezone.localdate(now)
+    if isinstance(model_field, models.BooleanField):
+        return False
+    if isinstance(model_field, models.UUIDField):
+        return uuid.uuid4()
+    if isinstance(model_field, models.JSONField):
+        return []
+    if isinstance(model_field, models.CharField | models.TextField):
+        return ""
+    if isinstance(model_field, models.IntegerField | models.DecimalField | models.FloatField):
+        return 0
+    raise TypeError(f"No neutral value for {model_field!r}")
+
+
+def _has_value(value: Any) -> bool:
+    return value not in (None, "", [], {}, False)
+
+
+def _names_subject(instance: models.Model, path: str, customer: Customer) -> bool:
+    """Whether `instance` is the person's own record through `path` (a record reached
+    through their account, user__customer, is theirs too)."""
+    if path == "" or "__" in path:
+        return True
+    model_field = instance._meta.get_field(path)
+    if model_field.many_to_many:
+        return False  # a shared log (disclosures): never the person's own row
+    return getattr(instance, model_field.attname) == customer.pk
+
+
+def _erase_record(
+    label: str,
+    instance: models.Model,
+    customer: Customer,
+    holds: dict[int, date | None],
+    today: date,
+    now: datetime,
+) -> str:
+    """Erase one record about `customer` as the registry says; returns what was done."""
+    declaration = registry.REGISTRY[label]
+    model = type(instance)
+    personal = [d for d in declaration.fields.values() if isinstance(d, registry.PersonalField)]
+    held = any(d.erasure == registry.Erasure.HOLD for d in personal)
+    until = record_hold_until(instance, holds, today) if held else None
+    primary = declaration.subjects[0]
+
+    if not _names_subject(instance, primary, customer):
+        # Someone else's record that names the person: unlink them unless it is held.
+        for path in declaration.subjects:
+            model_field = model._meta.get_field(path.split("__")[0])
+            if model_field.many_to_many:
+                getattr(instance, model_field.name).remove(customer)
+                return "unlinked"
+            if until is None and getattr(instance, model_field.attname) == customer.pk:
+                model._default_manager.filter(pk=instance.pk).update(**{model_field.attname: None})
+                return "unlinked"
+        return "held" if until else "untouched"
+
+    keeps = any(
+        d.erasure == registry.Erasure.KEEP
+        and _has_value(getattr(instance, model._meta.get_field(d.name).attname, None))
+        for d in personal
+        if not model._meta.get_field(d.name).many_to_many
+    )
+    if until is None and not keeps:
+        instance.delete()
+        return "deleted"
+
+    changes: dict[str, Any] = {}
+    for decl in personal:
+        model_field = model._meta.get_field(decl.name)
+        if model_field.many_to_many:
+            getattr(instance, decl.name).clear()
+            continue
+        value = getattr(instance, model_field.attname)
+        erase = decl.erasure == registry.Erasure.DELETE or (
+            decl.erasure == registry.Erasure.HOLD and until is None
+        )
+        if erase and _has_value(value):
+            changes[model_field.attname] = _neutral(model_field, now)
+        elif decl.erasure == registry.Erasure.ANONYMISE and _has_value(value):
+            changes[model_field.attname] = ANONYMISED
+    if until is not None and "held_until" in {f.name for f in model._meta.concrete_fields}:
+        changes["held_until"] = until
+    if changes:
+        # update(): the row keeps no auto_now time of its own, and the neutral values
+        # need not pass the forms' validation (the record is no longer anyone's).
+        model._default_manager.filter(pk=instance.pk).update(**changes)
+    return "held" if until else "kept"
+
+
+def _log_entry_condition(
+    targets: dict[type[models.Model], set[str]], user_id: int | None
+) -> Q | None:
+    condition = Q()
+    for model, pks in targets.items():
+        condition |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=pks)
+    if user_id is not None:
+        condition |= Q(user_id=user_id)
+    return condition or None
+
+
+def _receipt_lists(preview: ErasurePreview) -> tuple[list[dict], list[dict]]:
+    """The preview, summed up per category: names, counts, reasons and dates only."""
+    erased: dict[str, dict[str, Any]] = {}
+    for item in preview.erased:
+        entry = erased.setdefault(
+            item.category.key, {"category": item.category.key, "fields": set(), "records": 0}
+        )
+        entry["fields"].update(item.fields)
+        entry["records"] += 1
+    kept: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for item in preview.kept:
+        reason = HOLD_REASON_CODE if item.until else KEEP_REASON_CODE
+        until = item.until.isoformat() if item.until else None
+        entry = kept.setdefault(
+            (item.category.key, reason, until),
+            {
+                "category": item.category.key,
+                "fields": set(),
+                "records": 0,
+                "reason": reason,
+                "until": until,
+            },
+        )
+        entry["fields"].update(item.fields)
+        entry["records"] += 1
+    return (
+        [{**e, "fields": sorted(e["fields"])} for e in erased.values()],
+        [{**e, "fields": sorted(e["fields"])} for e in kept.values()],
+    )
+
+
+def _mail_receipt(receipt_id: int, email: str, language: str) -> None:
+    """Sent after the commit: a mail server that is down must not undo an erasure. An
+    unsent receipt keeps mailed_at empty, so the DPO sees it and can send it by hand."""
+    receipt = ErasureReceipt.objects.get(pk=receipt_id)
+    with translation.override(language):
+        context = {
+            "receipt": receipt,
+            "erased": [
+                {**e, "name": registry.CATEGORIES[e["category"]].name} for e in receipt.erased
+            ],
+            "kept": [
+                {
+                    **k,
+                    "name": registry.CATEGORIES[k["category"]].name,
+                    "until": date.fromisoformat(k["until"]) if k["until"] else None,
+                }
+                for k in receipt.kept
+            ],
+            "privacy_email": settings.CONTROLLER_PRIVACY_EMAIL,
+        }
+        subject = gettext("Your data has been erased")
+        body = render_to_string("emails/erasure_receipt.txt", context)
+    send_mail(subject, body, None, [email])
+    ErasureReceipt.objects.filter(pk=receipt_id).update(mailed_at=timezone.now())
+
+
+@transaction.atomic
+def customer_erase(
+    *,
+    customer: Customer,
+    actor: models.Model | None,
+    request: DataSubjectRequest | None = None,
+    client_ip: str | None = None,
+    notify_customer: bool = True,
+) -> ErasureReceipt:
+    """Erase everything the registry marks erasable about `customer` now, keep what the
+    Accounting Act holds (Art 17(3)(b)), tell recipients (Art 19), journal it and store
+    and mail a receipt. `notify_customer=False` is for `restore`'s replay."""
+    locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    if locked is None or locked.erased_at is not None:
+        return ErasureReceipt(customer_public_id=customer.public_id, erased=[], kept=[])
+    customer = locked
+    user = customer.user
+    if user is not None and user.is_staff:
+        raise ValidationError(
+            _("This customer's account is also a staff account: end its staff access first."),
+            code="staff_account",
+        )
+    now = timezone.now()
+    today = helsinki_today()
+    # Captured before the data goes: the receipt names the person by the public ID they
+    # knew, in their language, at their address.
+    public_id = customer.public_id
+    language = customer.language
+    email = customer.email or (user.email if user else "")
+
+    with translation.override("en"):
+        # Field labels stored in English; the mail translates the categories.
+        erased, kept = _receipt_lists(erasure_preview(customer, today))
+
+    recipient_notices_create(
+        customer=customer, kind="erasure", request=request, actor=actor, client_ip=client_ip
+    )
+
+    querysets = dict(subject_querysets(customer))
+    log_targets: dict[type[models.Model], set[str]] = defaultdict(set)
+    for queryset in querysets.values():
+        for pk in queryset.values_list("pk", flat=True):
+            log_targets[queryset.model].add(str(pk))
+
+    consent_events_erase(customer=customer, actor=actor)
+
+    if user is not None:
+        # Django sessions are opaque until decoded (costly); allauth's user sessions name
+        # their keys, so those rows go first, then everything hanging off the account.
+        from allauth.usersessions.models import UserSession
+
+        keys = UserSession.objects.filter(user=user).values_list("session_key", flat=True)
+        Session.objects.filter(session_key__in=list(keys)).delete()
+
+    holds: dict[int, date | None] = {}
+    done: dict[str, int] = defaultdict(int)
+    for label, queryset in querysets.items():
+        if label in _OWN_STEPS:
+            continue
+        for instance in list(queryset):
+            done[_erase_record(label, instance, customer, holds, today, now)] += 1
+
+    log_condition = _log_entry_condition(log_targets, user.pk if user else None)
+    if log_condition is not None:
+        LogEntry.objects.filter(log_condition).delete()
+    if user is not None:
+        customer.user = None
+        Customer.objects.filter(pk=customer.pk).update(user=None)
+        user.delete()
+
+    until = customer_hold_until(customer, today)
+    if until is None:
+        customer.delete()
+    else:
+        shell: dict[str, Any] = {}
+        for decl in registry.personal_fields(Customer):
+            model_field = Customer._meta.get_field(decl.name)
+            if decl.erasure in (registry.Erasure.DELETE, registry.Erasure.ANONYMISE):
+                shell[model_field.attname] = _neutral(model_field, now)
+        shell.update(
+            kind=customer.kind,  # the row's constraints need it; it names nobody
+            name=SHELL_NAME,
+            language=settings.LANGUAGE_CODE,
+            restricted=True,
+            restricted_at=now,
+            restriction_reason=SHELL_RESTRICTION_REASON,
+            erased_at=now,
+            held_until=until,
+        )
+        Customer.objects.filter(pk=customer.pk).update(**shell)
+
+    receipt = ErasureReceipt(
+        customer_public_id=public_id,
+        request=request,
+        erased=erased,
+        kept=kept,
+        language=language,
+        created_by_id=getattr(actor, "pk", None),
+    )
+    receipt.full_clean()
+    receipt.save()
+    audit_event_record(
+        action=AuditEvent.Action.DELETE,
+        actor=actor,
+        object_type=Customer._meta.label_lower,
+        object_id=customer.pk,
+        changed_fields=[e["category"] for e in erased],
+        row_count=sum(done.values()),
+        client_ip=client_ip,
+    )
+    receipt_id = receipt.pk
+    transaction.on_commit(
+        lambda: journal_append(customer_public_id=str(public_id), receipt_id=receipt_id),
+        robust=True,
+    )
+    if notify_customer and email:
+        transaction.on_commit(lambda: _mail_receipt(receipt_id, email, language), robust=True)
+    return receipt
