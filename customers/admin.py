@@ -184,7 +184,18 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
     search_help_text = _("Name, email, business ID or phone number.")
     date_hierarchy = "created_at"
     list_per_page = 50
-    readonly_fields = ("public_id", "vat_id", "user", "restricted_at", "created_at", "updated_at")
+    # Restriction is set and lifted only through customer_restrict/customer_restriction_lift
+    # (Art 18: recipients are told, and lifting needs the date the person was told).
+    readonly_fields = (
+        "public_id",
+        "vat_id",
+        "user",
+        "restricted",
+        "restricted_at",
+        "restriction_reason",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("kind", "name", ("business_id", "vat_id"), "language")}),
         (_("Contact details"), {"fields": ("email", "phone")}),

@@ -2,6 +2,7 @@
 Art 19 notices, the breach register, the staff access review, the Art 14 follow-up and
 the register downloads. Every write goes through privacy.services."""
 
+import copy
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -331,7 +332,13 @@ class BreachForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("close") and not self.errors:
-            _add_errors(self, breach_close_errors(self.instance))
+            # clean() runs before the form's values are copied onto the instance: judge a
+            # copy holding the values as they would be saved.
+            candidate = copy.copy(self.instance)
+            for name in self._meta.fields:
+                if name in data:
+                    setattr(candidate, name, data[name])
+            _add_errors(self, breach_close_errors(candidate))
         return data
 
 

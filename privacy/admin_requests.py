@@ -55,12 +55,14 @@ class StaffRequestForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [
-            (value, label)
-            for value, label in DataSubjectRequest.Channel.choices
-            if value != DataSubjectRequest.Channel.PORTAL
-        ]
-        self.fields["received_on"].initial = timezone.localdate
+        if "channel" in self.fields:  # absent on the change page, where all is read-only
+            self.fields["channel"].choices = [
+                (value, label)
+                for value, label in DataSubjectRequest.Channel.choices
+                if value != DataSubjectRequest.Channel.PORTAL
+            ]
+        if "received_on" in self.fields:
+            self.fields["received_on"].initial = timezone.localdate
 
     def clean_received_on(self) -> Any:
         received_on = self.cleaned_data["received_on"]
@@ -246,7 +248,10 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
         css = {"all": ["css/dpo-admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return dashboard.with_due_key(super().get_queryset(request))
+        # Annotated before ordering (ModelAdmin.get_queryset orders first, and the order
+        # needs the annotations).
+        queryset = dashboard.with_due_key(self.model._default_manager.get_queryset())
+        return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
         # Open requests first, then by the Art 12(3) due date (extensions included).
@@ -373,7 +378,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
             try:
                 service(obj, form.cleaned_data, actor=request.user, client_ip=client_ip(request))
             except ValidationError as exc:
-                for name, errors in getattr(exc, "error_dict", {None: exc.error_list}).items():
+                by_field = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+                for name, errors in by_field.items():
                     target = ERROR_FIELDS.get(name or "")
                     if target not in form.fields:
                         target = None

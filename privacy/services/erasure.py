@@ -32,7 +32,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +50,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consents.services import consent_events_erase
-from customers.models import Customer, helsinki_today
+from customers.models import (
+    Authorization,
+    BillingProfile,
+    Customer,
+    Purchase,
+    helsinki_today,
+)
 from privacy import registry
 from privacy.erasure import ErasurePreview, customer_hold_until, erasure_preview, record_hold_until
 from privacy.journal import journal_append
@@ -353,3 +360,135 @@ def customer_erase(
     if notify_customer and email:
         transaction.on_commit(lambda: _mail_receipt(receipt_id, email, language), robust=True)
     return receipt
+
+
+# -- Retention (manage.py purge_expired) ------------------------------------------------------
+
+
+@dataclass
+class PurgeReport:
+    held_purchases: int = 0
+    held_billing_profiles: int = 0
+    shells: int = 0
+    relationships_ended: list[str] = field(default_factory=list)  # public IDs
+    restricted_skipped: int = 0
+    addresses_cleared: int = 0
+    requests_deleted: int = 0
+    journal_lines_restored: int = 0
+
+
+def relationship_last_sign(customer: Customer) -> date | None:
+    """The last sign of the customer relationship (DESIGN.md, "Default retention"): the
+    latest of their purchases (as buyer or for an organization), the end of their last
+    authorization (either side), their portal account's last sign-in and the record's last
+    change (staff contact is recorded there). None while an authorization is still valid:
+    the relationship has not ended."""
+    today = helsinki_today()
+    authorizations = Authorization.objects.filter(Q(person=customer) | Q(organization=customer))
+    if authorizations.active(today).exists():
+        return None
+    signs: list[date] = [timezone.localdate(customer.updated_at)]
+    newest = (
+        Purchase.objects.filter(Q(customer=customer) | Q(purchased_by=customer))
+        .order_by("-purchased_on")
+        .values_list("purchased_on", flat=True)
+        .first()
+    )
+    if newest:
+        signs.append(newest)
+    ended = authorizations.exclude(valid_until=None).order_by("-valid_until").first()
+    if ended:
+        signs.append(ended.valid_until)
+    if customer.user_id and customer.user.last_login:
+        signs.append(timezone.localdate(customer.user.last_login))
+    return max(signs)
+
+
+def _relationship_candidates(today: date) -> tuple[list[Customer], int]:
+    """Customers whose relationship ended more than the retention period ago. Restricted
+    customers are left alone: a restriction (Art 18(1)(b)-(d)) exists to keep the data."""
+    years = settings.RETENTION["relationship_years"]
+    # updated_at is one of the signs, so only records untouched that long can qualify.
+    cutoff = timezone.make_aware(datetime.combine(registry.add_years(today, -years), time.min))
+    candidates = Customer.objects.filter(erased_at__isnull=True, updated_at__lt=cutoff)
+    due, skipped = [], 0
+    for customer in candidates.select_related("user").order_by("pk"):
+        last = relationship_last_sign(customer)
+        if last is None or registry.relationship_retention_ends(last) >= today:
+            continue
+        if customer.restricted:
+            skipped += 1
+            continue
+        due.append(customer)
+    return due, skipped
+
+
+def _audit_purge(model: type[models.Model], count: int) -> None:
+    if count:
+        audit_event_record(
+            action=AuditEvent.Action.DELETE,
+            actor=None,
+            object_type=model._meta.label_lower,
+            row_count=count,
+        )
+
+
+def retention_purge(*, dry_run: bool = False, today: date | None = None) -> PurgeReport:
+    """End the holds that have passed, erase customers past the relationship retention,
+    clear old client addresses from the audit log and delete old closed requests; with
+    `dry_run`, only count what would be done."""
+    from privacy.journal import journal_entries, journal_reconcile
+
+    today = today or helsinki_today()
+    report = PurgeReport()
+    # Fail before changing anything when the journal is unreadable; otherwise first give
+    # every earlier erasure its line (the process may have died before writing it).
+    if dry_run:
+        journal_entries()
+    else:
+        report.journal_lines_restored = len(journal_reconcile())
+    purchases = Purchase.objects.filter(held_until__lt=today)
+    billing = BillingProfile.objects.filter(held_until__lt=today)
+    # A shell goes when its last hold has ended and no held invoice still names it.
+    shells = Customer.objects.filter(erased_at__isnull=False, held_until__lt=today).exclude(
+        purchases__held_until__gte=today
+    )
+    address_cutoff = timezone.now() - timedelta(days=settings.RETENTION["audit_address_days"])
+    addresses = AuditEvent.objects.filter(created_at__lt=address_cutoff, client_ip__isnull=False)
+    request_cutoff = registry.add_years(today, -settings.RETENTION["request_years"])
+    requests = DataSubjectRequest.objects.filter(
+        status__in=[DataSubjectRequest.Status.DONE, DataSubjectRequest.Status.REFUSED],
+        closed_on__lt=request_cutoff,
+    )
+    due, report.restricted_skipped = _relationship_candidates(today)
+    report.relationships_ended = [str(c.public_id) for c in due]
+
+    if dry_run:
+        report.held_purchases = purchases.count()
+        report.held_billing_profiles = billing.count()
+        report.shells = shells.count()
+        report.addresses_cleared = addresses.count()
+        report.requests_deleted = requests.count()
+        return report
+
+    with transaction.atomic():
+        report.held_purchases = purchases.delete()[1].get("customers.Purchase", 0)
+        report.held_billing_profiles = billing.delete()[1].get("customers.BillingProfile", 0)
+        shell_ids = list(shells.values_list("pk", flat=True))
+        # Whatever else still hangs off a shell (its requests) is unlinked by SET_NULL.
+        Purchase.objects.filter(customer_id__in=shell_ids).delete()
+        report.shells = (
+            Customer.objects.filter(pk__in=shell_ids).delete()[1].get("customers.Customer", 0)
+        )
+        _audit_purge(Purchase, report.held_purchases)
+        _audit_purge(BillingProfile, report.held_billing_profiles)
+        _audit_purge(Customer, report.shells)
+    for customer in due:
+        # The person did not ask: the receipt is stored for the DPO, not mailed.
+        customer_erase(customer=customer, actor=None, notify_customer=False)
+    with transaction.atomic():
+        # The one change audit events allow: their addresses are outside the hash chain.
+        report.addresses_cleared = addresses.update(client_ip=None)
+        report.requests_deleted = requests.delete()[1].get("privacy.DataSubjectRequest", 0)
+        _audit_purge(DataSubjectRequest, report.requests_deleted)
+    return report

@@ -131,9 +131,7 @@ def test_erasing_a_disclosed_customer_creates_a_pending_notice_for_each_recipien
     _disclose(alice, recipient, dpo)
     _disclose(alice, other, dpo)
 
-    notices = recipient_notices_create(
-        customer=alice, kind=RecipientNotice.Kind.ERASURE, actor=dpo
-    )
+    notices = recipient_notices_create(customer=alice, kind=RecipientNotice.Kind.ERASURE, actor=dpo)
 
     assert {n.recipient for n in notices} == {recipient, other}
     assert all(n.status == "pending" and n.customer_public_id == alice.public_id for n in notices)

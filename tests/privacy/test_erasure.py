@@ -184,9 +184,15 @@ def test_erasing_a_customer_with_a_2024_invoice_keeps_it_restricted_until_2030_1
     assert receipt.pk is not None
     assert receipt.customer_public_id == public_id
     assert receipt.language == "fi"
-    assert {
+    held = {
         (k["category"], k["until"]) for k in receipt.kept if k["reason"] == "Accounting Act 2:10"
-    } == {("purchases", "2030-12-31"), ("billing", "2030-12-31")}
+    }
+    # The invoice, the billing details, and where and when they were obtained.
+    assert held == {
+        ("purchases", "2030-12-31"),
+        ("billing", "2030-12-31"),
+        ("origin", "2030-12-31"),
+    }
     erased_categories = {e["category"] for e in receipt.erased}
     assert {"identity", "email", "phone", "address", "social_media", "web_service"} <= (
         erased_categories
@@ -482,7 +488,8 @@ def test_restricting_a_disclosed_customer_notifies_recipients_and_is_audited(ali
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.CHANGE, object_id=str(alice.pk), actor_id=dpo.pk
     ).exists()
-    assert not Customer.objects.contactable("b2c_marketing").filter(pk=alice.pk).exists()
+    call_command("setup_consents", stdout=io.StringIO())
+    assert not Customer.objects.contactable("newsletter").filter(pk=alice.pk).exists()
 
 
 def test_a_restriction_needs_a_reason(alice, dpo):
