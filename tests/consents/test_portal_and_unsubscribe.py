@@ -212,7 +212,8 @@ def test_a_forged_or_altered_token_gets_a_clear_400_and_changes_nothing(
     give(alice, newsletter)
     token = alter(services.unsubscribe_token(customer=alice, purpose=newsletter))
     url = reverse("consents:unsubscribe", args=[token])
-    client = Client()
+    # English, so the check reads the page's words and not a translation in progress.
+    client = Client(headers={"accept-language": "en"})
     audit_before = AuditEvent.objects.count()
 
     if how == "get":
@@ -223,7 +224,7 @@ def test_a_forged_or_altered_token_gets_a_clear_400_and_changes_nothing(
         response = client.post(url, {"List-Unsubscribe": "One-Click"})
 
     assert response.status_code == 400
-    assert "not valid" in response.content.decode() or "ei ole" in response.content.decode()
+    assert "This unsubscribe link is not valid" in response.content.decode()
     assert ledger(alice) == [("newsletter", "grant")]
     assert AuditEvent.objects.count() == audit_before
 

@@ -545,6 +545,7 @@ def test_an_erased_shell_cannot_be_unrestricted(
 def test_the_customer_page_shows_the_restriction_banner(alice, dpo, staff_client):
     customer_services.customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
     client = staff_client("Customer service")
+    client.cookies["django_language"] = "en"
 
     response = client.get(f"/admin/customers/customer/{alice.pk}/change/")
 
