@@ -153,7 +153,7 @@ class StaffRecordForm(forms.Form):
         ],
     )
     channel = forms.ChoiceField(
-        label=_("received by"),
+        label=_("received through"),
         choices=[
             (ConsentEvent.Channel.PHONE, _("Phone")),
             (ConsentEvent.Channel.LETTER, _("Letter")),

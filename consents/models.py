@@ -402,7 +402,7 @@ class ConsentedDatum(models.Model):
     obtained_at = models.DateTimeField(_("obtained at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("consented datum")
+        verbose_name = _("data item collected with consent")
         verbose_name_plural = _("consented data")
         ordering = ["purpose__key", "name"]
 

@@ -379,7 +379,9 @@ def existing_customer_record(
             code="conditions",
         )
     if not note.strip():
-        raise ValidationError({"note": _("Say how the sale and the information went.")})
+        raise ValidationError(
+            {"note": _("Describe the sale and how the customer was told about the marketing.")}
+        )
     if sale_date > timezone.localdate():
         raise ValidationError({"sale_date": _("The sale date is in the future.")}, code="future")
     if objection_in_force(customer=customer):

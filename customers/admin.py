@@ -7,11 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
@@ -29,7 +29,7 @@ from customers.models import (
 )
 from customers.resources import CustomerResource, RegisterCSV
 from privacy.http import client_ip
-from privacy.models import AuditEvent
+from privacy.models import AuditEvent, DataSubjectRequest
 from privacy.services import audit_event_record
 
 
@@ -163,6 +163,107 @@ class CustomerSearchMixin:
         return queryset.search(search_term), False
 
 
+# -- Restriction of processing (GDPR Art 18) ---------------------------------------------------
+
+
+class RestrictForm(forms.Form):
+    """What customer_restrict needs: why, and (optionally) the request that asked for it."""
+
+    reason = forms.CharField(
+        label=_("Reason for the restriction"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "E.g. the person contests the accuracy of the data, or objected and the "
+            "objection is being considered (GDPR Art 18(1)). Staff see it in the banner."
+        ),
+    )
+    data_subject_request = forms.ModelChoiceField(
+        label=_("Restriction request"),
+        queryset=DataSubjectRequest.objects.none(),
+        required=False,
+        empty_label=_("None (restricted on the DPO's own initiative)"),
+        help_text=_(
+            "The customer's open restriction request, if any: the Art 19 notices to "
+            "recipients are tied to it, and it cannot be closed until they are sent."
+        ),
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["data_subject_request"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = DataSubjectRequest.objects.filter(
+            customer=customer,
+            kind=DataSubjectRequest.Kind.RESTRICTION,
+            status__in=DataSubjectRequest.OPEN_STATUSES,
+        ).order_by("-received_on", "-pk")
+
+
+class RestrictionLiftForm(forms.Form):
+    """Art 18(3): the day the person was told the restriction will be lifted."""
+
+    person_told_on = forms.DateField(
+        label=_("Day the person was told"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "GDPR Art 18(3): the person is told before the restriction is lifted. The day "
+            "cannot be in the future or before the restriction began."
+        ),
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+# step slug -> (page title, form, service error field -> form field, success message)
+RESTRICTION_STEPS: dict[str, tuple[Any, type[forms.Form], dict[str, str], Any]] = {
+    "restrict": (
+        _("Restrict processing (GDPR Art 18)"),
+        RestrictForm,
+        {"restriction_reason": "reason"},
+        _("Processing of %(customer)s is now restricted."),
+    ),
+    "lift-restriction": (
+        _("Lift the restriction"),
+        RestrictionLiftForm,
+        {"person_told_on": "person_told_on"},
+        _("The restriction of %(customer)s was lifted."),
+    ),
+}
+
+
+def _restriction_refusal(customer: Customer, step: str) -> str | None:
+    """Why `step` cannot be taken for the customer now, or None."""
+    if customer.erased_at is not None:
+        return str(_("%(customer)s has been erased.") % {"customer": customer})
+    if step == "restrict" and customer.restricted:
+        return str(_("Processing of %(customer)s is already restricted.") % {"customer": customer})
+    if step == "lift-restriction" and not customer.restricted:
+        return str(_("Processing of %(customer)s is not restricted.") % {"customer": customer})
+    return None
+
+
+def _restriction_service_call(
+    request: HttpRequest, customer: Customer, step: str, data: dict[str, Any]
+) -> None:
+    ip = client_ip(request)
+    if step == "restrict":
+        services.customer_restrict(
+            customer=customer,
+            reason=data["reason"],
+            request=data.get("data_subject_request"),
+            actor=request.user,
+            client_ip=ip,
+        )
+    else:
+        services.customer_restriction_lift(
+            customer=customer,
+            person_told_on=data["person_told_on"],
+            actor=request.user,
+            client_ip=ip,
+        )
+
+
 @admin.register(Customer)
 class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [CustomerResource]
@@ -216,7 +317,7 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
         SocialMediaProfileInline,
     ]
 
-    actions = ["erase_customers"]
+    actions = ["erase_customers", "restrict_customers", "lift_customer_restrictions"]
 
     @admin.display(description=_("VAT ID"))
     def vat_id(self, obj: Customer) -> str:
@@ -257,6 +358,120 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
                 erased += 1
         messages.success(request, _("%(count)d customer(s) erased.") % {"count": erased})
         return None
+
+    def has_restrict_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.restrict_customer")
+
+    @admin.action(description=_("Restrict processing (GDPR Art 18)"), permissions=["restrict"])
+    def restrict_customers(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._restriction_action(request, queryset, "restrict")
+
+    @admin.action(description=_("Lift the restriction"), permissions=["restrict"])
+    def lift_customer_restrictions(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        return self._restriction_action(request, queryset, "lift-restriction")
+
+    def _restriction_action(
+        self, request: HttpRequest, queryset: QuerySet, step: str
+    ) -> HttpResponse | None:
+        # One customer at a time: each restriction has its own reason and request, and
+        # each lifting its own day the person was told.
+        customers = list(queryset[:2])
+        if len(customers) != 1:
+            messages.error(request, _("Select one customer at a time for this action."))
+            return None
+        [customer] = customers
+        refusal = _restriction_refusal(customer, step)
+        if refusal:
+            messages.error(request, refusal)
+            return None
+        form_class = RESTRICTION_STEPS[step][1]
+        return self._restriction_page(request, customer, step, form_class(customer=customer))
+
+    def _restriction_page(
+        self, request: HttpRequest, customer: Customer, step: str, form: forms.Form
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            "admin/customers/customer/restriction_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": RESTRICTION_STEPS[step][0],
+                "opts": self.model._meta,
+                "original": customer,
+                "step": step,
+                "form": form,
+                "step_url": reverse(
+                    f"admin:customers_customer_{step.replace('-', '_')}", args=[customer.pk]
+                ),
+                "change_url": reverse("admin:customers_customer_change", args=[customer.pk]),
+            },
+            status=400 if form.is_bound else 200,
+        )
+
+    def restriction_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+        """The restriction page of one customer: GET shows the form, POST calls the
+        service; bad input changes nothing and comes back with the error on its field."""
+        if not self.has_restrict_permission(request):
+            raise PermissionDenied
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            raise Http404("No such customer.")
+        change_url = reverse("admin:customers_customer_change", args=[customer.pk])
+        refusal = _restriction_refusal(customer, step)
+        if refusal:
+            messages.error(request, refusal)
+            return HttpResponseRedirect(change_url)
+        _title, form_class, error_fields, success = RESTRICTION_STEPS[step]
+        if request.method != "POST":
+            return self._restriction_page(request, customer, step, form_class(customer=customer))
+        form = form_class(request.POST, customer=customer)
+        if form.is_valid():
+            try:
+                _restriction_service_call(request, customer, step, form.cleaned_data)
+            except ValidationError as exc:
+                by_field = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+                for name, errors in by_field.items():
+                    target = error_fields.get(name or "")
+                    for error in errors:
+                        form.add_error(target, error)
+            else:
+                messages.success(request, success % {"customer": customer})
+                return HttpResponseRedirect(change_url)
+        return self._restriction_page(request, customer, step, form)
+
+    def get_urls(self) -> list:
+        urls = [
+            path(
+                f"<path:object_id>/{step}/",
+                self.admin_site.admin_view(self.restriction_view),
+                {"step": step},
+                name=f"customers_customer_{step.replace('-', '_')}",
+            )
+            for step in RESTRICTION_STEPS
+        ]
+        return [*urls, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # Without the permission the admin would only say "no action selected": refuse
+        # plainly instead, so an attempt is not mistaken for a slip.
+        if (
+            request.method == "POST"
+            and request.POST.get("action") in ("restrict_customers", "lift_customer_restrictions")
+            and not self.has_restrict_permission(request)
+        ):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_restrict": self.has_restrict_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Customers are only ever erased through the erasure service (Art 17).

@@ -298,6 +298,8 @@ class Customer(SourcedModel):
             ("export_customer", "Can export customers"),
             # Art 17: only through privacy.services.erasure.customer_erase (never delete).
             ("erase_customer", "Can erase customers through the erasure service"),
+            # Art 18: only through customer_restrict/customer_restriction_lift.
+            ("restrict_customer", "Can restrict processing of customers and lift it"),
         ]
         constraints = [
             models.UniqueConstraint(

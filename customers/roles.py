@@ -50,7 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_crud("consents.consentevent", "view"),
     ],
     DPO: [
-        *_crud("customers.customer", "view", "import", "export", "erase"),
+        # Erasure (Art 17) and restriction (Art 18) only through their services.
+        *_crud("customers.customer", "view", "import", "export", "erase", "restrict"),
         *_crud("customers.billingprofile", "view"),
         *_crud("customers.authorization", "view"),
         *_crud("customers.socialmediaprofile", "view"),

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from customers.models import Customer, helsinki_today
 from privacy import registry
@@ -464,7 +465,12 @@ def access_review_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Review recorded: %(count)d grant(s) checked.") % {"count": len(review.grants)},
+                ngettext(
+                    "Review recorded: %(count)d grant checked.",
+                    "Review recorded: %(count)d grants checked.",
+                    len(review.grants),
+                )
+                % {"count": len(review.grants)},
             )
             return HttpResponseRedirect(reverse("admin:privacy_access_review"))
     today = helsinki_today()

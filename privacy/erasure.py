@@ -22,7 +22,7 @@ from privacy.subject_data import subject_activity, subject_data
 
 HOLD_REASON = _(
     "The Accounting Act (kirjanpitolaki 1336/1997, chapter 2 section 10) requires invoicing "
-    "records to be kept (GDPR Art 17(3)(b)). Until then they are restricted: kept, not used."
+    "records to be kept (GDPR Art 17(3)(b)). Until that period ends they are restricted: kept, not used."
 )
 # Why records marked "keep" stay, by model; the registry marks requests and audit events so.
 KEEP_REASON = _("Proof of how your data was handled (GDPR Art 5(2)), without your own words.")

@@ -17,13 +17,14 @@ from uuid import UUID
 
 from django.apps import apps
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers import csvio
 from customers.models import Authorization, Customer
 from privacy import registry
-from privacy.models import AuditEvent, Recipient
+from privacy.models import AuditEvent, Disclosure, Recipient
 
 # Personal data that is shown only as "stored": secrets whose disclosure would harm the
 # person (a password hash, a TOTP seed, a confirmation key, a session's contents).
@@ -92,6 +93,22 @@ def _value(subject: Customer, instance: models.Model, model_field: models.Field)
     return _json_safe(getattr(instance, model_field.attname))
 
 
+# Third-party models whose field names are not translated by their own catalogues.
+LABELS = {
+    ("usersessions.usersession", "ip"): _lazy("IP address"),
+    ("usersessions.usersession", "user_agent"): _lazy("Browser"),
+    ("usersessions.usersession", "created_at"): _lazy("Signed in at"),
+    ("usersessions.usersession", "last_seen_at"): _lazy("Last seen at"),
+    ("usersessions.usersession", "data"): _lazy("Session data"),
+    ("usersessions.usersession", "session_key"): _lazy("Session key"),
+}
+
+
+def _label(instance: models.Model, model_field: models.Field) -> str:
+    label = LABELS.get((instance._meta.label_lower, model_field.name), model_field.verbose_name)
+    return str(label)
+
+
 def _display(instance: models.Model, model_field: models.Field, value: Any) -> str:
     if value in (None, ""):
         return "–"
@@ -99,6 +116,12 @@ def _display(instance: models.Model, model_field: models.Field, value: Any) -> s
         return str(getattr(instance, f"get_{model_field.name}_display")())
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    raw = getattr(instance, model_field.attname, None)
+    # People read local dates; the downloads keep ISO 8601 (the CSV contract).
+    if isinstance(raw, datetime):
+        return formats.date_format(timezone.localtime(raw), "SHORT_DATETIME_FORMAT")
+    if isinstance(raw, date):
+        return formats.date_format(raw, "SHORT_DATE_FORMAT")
     return str(value)
 
 
@@ -113,19 +136,29 @@ def subject_querysets(subject: Customer) -> Iterator[tuple[str, models.QuerySet]
         yield label, model._default_manager.filter(condition).distinct().order_by("pk")
 
 
-def _recipients(category_key: str, records: list[Record]) -> list[str]:
-    names = [
-        f"{r.name} ({r.get_kind_display()})"
-        for r in Recipient.objects.filter(kind=Recipient.Kind.PROCESSOR).order_by("name")
-    ]
+def _recipients(
+    category_key: str, records: list[Record], disclosed: dict[str, set[Recipient]]
+) -> list[str]:
+    """Who receives this category: the system providers (processors) that hold all of it,
+    the owners of the products bought, and whoever the disclosure log says actually
+    received this person's data of this category (Art 15(1)(c))."""
+    recipients = set(Recipient.objects.filter(kind=Recipient.Kind.PROCESSOR))
     if category_key == "purchases":
-        owners = {
+        recipients |= {
             r.instance.product.owner
             for r in records
             if r.model == "customers.purchase" and r.instance.product_id
         }
-        names += [f"{o.name} ({o.get_kind_display()})" for o in sorted(owners, key=str)]
-    return names
+    recipients |= disclosed.get(category_key, set())
+    return [f"{r.name} ({r.get_kind_display()})" for r in sorted(recipients, key=str)]
+
+
+def _disclosed_recipients(subject: Customer) -> dict[str, set[Recipient]]:
+    by_category: dict[str, set[Recipient]] = {}
+    for disclosure in Disclosure.objects.filter(customers=subject).select_related("recipient"):
+        for category in disclosure.categories:
+            by_category.setdefault(category, set()).add(disclosure.recipient)
+    return by_category
 
 
 def subject_data(subject: Customer) -> list[CategoryBlock]:
@@ -154,7 +187,7 @@ def subject_data(subject: Customer) -> list[CategoryBlock]:
                 grouped.setdefault(decl.category, []).append(
                     FieldValue(
                         name=decl.name,
-                        label=str(model_field.verbose_name),
+                        label=_label(instance, model_field),
                         value=value,
                         display=_display(instance, model_field, value)
                         if not isinstance(value, list)
@@ -175,6 +208,7 @@ def subject_data(subject: Customer) -> list[CategoryBlock]:
                         fields=values,
                     )
                 )
+    disclosed = _disclosed_recipients(subject)
     summaries = {s.category.key: s for s in registry.categories_in_use()}
     blocks = []
     for key in registry.CATEGORIES:
@@ -187,7 +221,7 @@ def subject_data(subject: Customer) -> list[CategoryBlock]:
                 category=summary.category,
                 purposes=summary.purposes,
                 retention=summary.retention,
-                recipients=_recipients(key, records),
+                recipients=_recipients(key, records, disclosed),
                 records=records,
             )
         )

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.validators import validate_no_personal_identity_code
 from privacy.models import (
@@ -355,9 +356,12 @@ def request_complete(
     if pending:
         raise ValidationError(
             {
-                "recipient_notices": _(
-                    "%(count)d notice(s) to recipients (Art 19) are still to be sent: send "
-                    "each or record why it was not sent first."
+                "recipient_notices": ngettext(
+                    "%(count)d notice to a recipient (Art 19) is still to be sent: send it "
+                    "or record why it was not sent first.",
+                    "%(count)d notices to recipients (Art 19) are still to be sent: send "
+                    "each or record why it was not sent first.",
+                    pending,
                 )
                 % {"count": pending}
             },

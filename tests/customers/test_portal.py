@@ -907,3 +907,27 @@ def test_audit_events_and_requests_are_listed_as_kept_without_personal_values(al
     assert "data subject request" in kept
     # The person's own words in a request are erased, the request itself stays.
     assert any("details" in e.fields for e in preview.erased)
+
+
+def test_all_my_data_names_who_actually_received_each_category(client, alice, recipient):
+    from django.utils import timezone
+
+    from privacy.models import Disclosure
+    from privacy.subject_data import subject_data
+
+    authority = type(recipient).objects.create(name="Verohallinto", kind="authority", country="FI")
+    disclosure = Disclosure.objects.create(
+        recipient=authority,
+        categories=["address"],
+        basis="c",
+        purpose="Tax audit",
+        disclosed_at=timezone.now(),
+    )
+    disclosure.customers.add(alice)
+
+    blocks = {b.category.key: b for b in subject_data(alice)}
+
+    assert any("Verohallinto" in name for name in blocks["address"].recipients)
+    assert not any("Verohallinto" in name for name in blocks["phone"].recipients)
+    client.force_login(alice.user)
+    assert "Verohallinto" in client.get("/portal/").content.decode()

@@ -34,7 +34,7 @@ from customers import csvio
 from customers.management.commands.seed_demo import DEMO_PASSWORD
 from customers.models import Customer
 from privacy import registry
-from privacy.subject_data import REDACTED
+from privacy.subject_data import REDACTED, _label
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +164,7 @@ def held_about(subject: Customer) -> dict[tuple[str, Any, str], Held]:
                     pk=instance.pk,
                     title=title,
                     caption=caption,
-                    label=capfirst(str(model_field.verbose_name)),
+                    label=capfirst(_label(instance, model_field)),
                 )
                 if (label, decl.name) in REDACTED:
                     item.redacted = True
