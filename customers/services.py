@@ -615,14 +615,8 @@ def customer_restrict(
     customer.restricted = True
     customer.restricted_at = timezone.now()
     customer.restriction_reason = reason
-    customer.full_clean()
-    customer.save(update_fields=[*RESTRICTION_FIELDS, "updated_at"])
-    audit_event_record(
-        action=AuditEvent.Action.CHANGE,
-        actor=actor,
-        obj=customer,
-        changed_fields=RESTRICTION_FIELDS,
-        client_ip=client_ip,
+    register_record_save(
+        instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
     )
     return customer
 
@@ -670,13 +664,7 @@ def customer_restriction_lift(
         f"Restriction lifted on {today.isoformat()}; the person was told on "
         f"{person_told_on.isoformat()} (GDPR Art 18(3))."
     )
-    customer.full_clean()
-    customer.save(update_fields=[*RESTRICTION_FIELDS, "updated_at"])
-    audit_event_record(
-        action=AuditEvent.Action.CHANGE,
-        actor=actor,
-        obj=customer,
-        changed_fields=RESTRICTION_FIELDS,
-        client_ip=client_ip,
+    register_record_save(
+        instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
     )
     return customer
