@@ -119,7 +119,9 @@ def _locked(request: DataSubjectRequest) -> DataSubjectRequest:
     """The row, locked for this transaction, so two staff pressing buttons at once cannot
     both move the same request."""
     return (
-        DataSubjectRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+        DataSubjectRequest.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=request.pk)
     )
 
 
