@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ConsentsConfig(AppConfig):
     name = "consents"
     verbose_name = _("Consents")
+
+    def ready(self) -> None:
+        from consents import checks  # noqa: F401  (registers the deploy check)

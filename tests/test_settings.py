@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
+    "CONSENT_SUPPRESSION_KEY": "y" * 50 + "-suppression-key-for-the-check-only",
 }
 
 
@@ -107,3 +108,10 @@ def test_healthz_answers_503_when_the_database_does_not_answer():
     result = _run(["-c", script], {"DATABASE_URL": "postgres://nobody@127.0.0.1:9/none"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "503"
+
+
+def test_deploy_check_warns_when_the_suppression_key_is_missing():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CONSENT_SUPPRESSION_KEY"}
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "consents.W001" in result.stderr
