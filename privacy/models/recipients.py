@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import CountryField
+from privacy.registry import LegalBasis
 
 
 class Recipient(models.Model):
@@ -38,11 +39,8 @@ class Recipient(models.Model):
 class Disclosure(models.Model):
     """A disclosure of customers' data to a recipient (the log Art 19 and Art 15 need)."""
 
-    class Basis(models.TextChoices):
-        CONSENT = "a", _("Consent (GDPR Art 6(1)(a))")
-        CONTRACT = "b", _("Contract (GDPR Art 6(1)(b))")
-        LEGAL_OBLIGATION = "c", _("Legal obligation (GDPR Art 6(1)(c))")
-        LEGITIMATE_INTEREST = "f", _("Legitimate interest (GDPR Art 6(1)(f))")
+    # The registry's Art 6(1) points, so a disclosure and a purpose name a basis alike.
+    Basis = LegalBasis
 
     recipient = models.ForeignKey(
         Recipient, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("recipient")
@@ -53,7 +51,9 @@ class Disclosure(models.Model):
     categories = models.JSONField(
         _("data categories"), default=list, help_text=_("Registry category keys.")
     )
-    basis = models.CharField(_("legal basis"), max_length=1, choices=Basis.choices)
+    basis = models.CharField(
+        _("legal basis"), max_length=1, choices=[(b.value, b.label) for b in LegalBasis]
+    )
     purpose = models.CharField(_("purpose"), max_length=300)
     disclosed_at = models.DateTimeField(_("disclosed at"))
     disclosed_by_id = models.PositiveBigIntegerField(
