@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from customers import roles, services
 from customers.models import (
@@ -342,6 +343,42 @@ class Command(BaseCommand):
                     user=user, group=group, reason="Demo", valid_until=until, actor=None
                 )
         self._seed_consents(customers)
+        self._seed_privacy_work(customers)
+
+    def _seed_privacy_work(self, customers: dict[str, Customer]) -> None:
+        """Something for the DPO to try: requests on the clock (one overdue, one due soon)
+        and an open breach near its 72-hour deadline. Once only."""
+        from privacy.models import DataSubjectRequest
+        from privacy.services import request_create
+        from privacy.services.breaches import breach_record
+
+        if DataSubjectRequest.objects.filter(customer__in=customers.values()).exists():
+            return
+        today = helsinki_today()
+        staff = User.objects.get(email__iexact=STAFF[0][0])
+        for name, kind, channel, days_ago, details in [
+            ("Liisa Nieminen", "access", "email", 26, "Haluan kopion kaikista tiedoistani."),
+            ("Aino Virtanen", "rectification", "phone", 40, "Osoite on vanhentunut."),
+        ]:
+            request_create(
+                customer=customers[name],
+                kind=kind,
+                channel=channel,
+                details=details,
+                received_on=today - timedelta(days=days_ago),
+                actor=staff,
+            )
+        breach_record(
+            actor=User.objects.get(email__iexact=STAFF[3][0]),
+            title="Laskutussähköposti väärälle vastaanottajalle (demo)",
+            aware_at=timezone.now() - timedelta(hours=60),
+            nature="Yhden asiakkaan lasku lähti väärään sähköpostiosoitteeseen.",
+            data_categories="Nimi, laskutustiedot",
+            approx_people=1,
+            approx_records=1,
+            consequences="Vähäiset: vastaanottaja on pyydetty poistamaan viesti.",
+            measures="Vastaanottaja vahvisti poistaneensa viestin; osoitteen tarkistus lisätty.",
+        )
 
     def _seed_consents(self, customers: dict[str, Customer]) -> None:
         """A few consent events of each kind, once (the ledger only grows)."""
