@@ -237,7 +237,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
     list_per_page = 50
     change_fieldsets = (
         (None, {"fields": ("customer", "kind", "status", "channel", "received_on", "due_date")}),
-        (_("Identity"), {"fields": ("identity_method",)}),
+        (_("Identity"), {"fields": ("identity_method", "identity_note")}),
         (_("The request"), {"fields": ("details", "data_concerned_names")}),
         (_("Extension"), {"fields": ("extension_reason", "person_told_of_extension_on")}),
         (_("Answer"), {"fields": ("outcome", "closed_on", "recipient_notice_summary")}),

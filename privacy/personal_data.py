@@ -422,6 +422,9 @@ declare(
         ),
         "data_concerned": _REQUEST,
         "identity_method": _REQUEST_STAFF,
+        "identity_note": personal(
+            "privacy", ("privacy_rights",), "requests", Erasure.ANONYMISE, "staff"
+        ),
         "extension_reason": _REQUEST_STAFF,
         "person_told_of_extension_on": _REQUEST_STAFF,
         "closed_on": _REQUEST_STAFF,

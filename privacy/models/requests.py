@@ -7,6 +7,8 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.validators import validate_no_personal_identity_code
+
 
 def add_months(day: date, months: int) -> date:
     """Same day number `months` later, clamped to the month's end (Art 12(3) arithmetic):
@@ -69,6 +71,12 @@ class DataSubjectRequest(models.Model):
     )
     identity_method = models.CharField(
         _("identity verified by"), max_length=20, choices=IdentityMethod.choices, blank=True
+    )
+    identity_note = models.TextField(
+        _("how the identity was checked"),
+        blank=True,
+        validators=[validate_no_personal_identity_code],
+        help_text=_("E.g. which document was seen. Never a personal identity code."),
     )
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
     person_told_of_extension_on = models.DateField(

@@ -217,8 +217,7 @@ def request_identity_verify(
         )
     note = note.strip()
     if note:
-        # The model has no field of its own for this: the note joins the request's details,
-        # which the person sees too (Art 15), so no identity codes (validator).
+        # The person sees their requests (Art 15), so the note never holds identity codes.
         try:
             validate_no_personal_identity_code(note)
         except ValidationError as exc:
@@ -226,12 +225,8 @@ def request_identity_verify(
     fields = ["identity_method"]
     request.identity_method = method
     if note:
-        label = _("Identity verified on %(date)s: %(note)s") % {
-            "date": timezone.localdate().isoformat(),
-            "note": note,
-        }
-        request.details = f"{request.details}\n\n{label}".strip()
-        fields.append("details")
+        request.identity_note = note
+        fields.append("identity_note")
     if request.status in STARTABLE:
         request.status = Status.IN_PROGRESS
         fields.append("status")

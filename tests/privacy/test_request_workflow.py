@@ -209,8 +209,9 @@ def test_a_request_started_without_a_known_identity_waits_for_the_identity_check
     stored = DataSubjectRequest.objects.get(pk=request.pk)
     assert stored.status == Status.IN_PROGRESS
     assert stored.identity_method == "document"
-    assert "Passport seen at the office" in stored.details
-    assert _events(request)[-1] == ("change", ["details", "identity_method", "status"])
+    assert stored.identity_note == "Passport seen at the office"
+    assert "Passport" not in stored.details
+    assert _events(request)[-1] == ("change", ["identity_method", "identity_note", "status"])
 
 
 def test_a_request_with_a_known_identity_starts_straight_in_progress(
@@ -504,7 +505,7 @@ def test_every_step_is_audited_by_field_name_with_its_actor_and_no_values(
     assert [(e.action, e.changed_fields) for e in events] == [
         ("create", ["channel", "kind"]),
         ("change", ["status"]),
-        ("change", ["details", "identity_method", "status"]),
+        ("change", ["identity_method", "identity_note", "status"]),
         ("change", ["extension_reason", "person_told_of_extension_on", "status"]),
         ("change", ["closed_on", "outcome", "status"]),
     ]
