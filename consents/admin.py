@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from consents import services
 from consents.models import ConsentedDatum, ConsentEvent, ConsentText, Purpose, Suppression
 from customers.models import Customer
-from customers.services import register_record_save
+from privacy.audit import audit_event_record, audited_save
 from privacy.http import client_ip
 from privacy.models import AuditEvent
-from privacy.services import audit_event_record
 
 
 def _audit_view(request: HttpRequest, model: type, object_id: str) -> None:
@@ -56,7 +55,7 @@ class PurposeAdmin(admin.ModelAdmin):
     has_export_permission = has_export_audience_permission
 
     def save_model(self, request: HttpRequest, obj: Purpose, form: Any, change: bool) -> None:
-        register_record_save(
+        audited_save(
             instance=obj,
             changed_fields=form.changed_data,
             actor=request.user,
@@ -113,7 +112,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
         return request.user.has_perm("consents.publish_consenttext")
 
     def save_model(self, request: HttpRequest, obj: ConsentText, form: Any, change: bool) -> None:
-        register_record_save(
+        audited_save(
             instance=obj,
             changed_fields=form.changed_data,
             actor=request.user,

@@ -22,8 +22,8 @@ from consents.models import (
     suppression_digest,
 )
 from customers.models import Customer, SocialMediaProfile
+from privacy.audit import audit_event_record, audited_save
 from privacy.models import AuditEvent
-from privacy.services import audit_event_record
 
 EVENT_FIELDS = ["customer", "purpose", "text", "kind", "channel", "method"]
 
@@ -122,16 +122,12 @@ def _record(
         note=note,
         **conditions,
     )
-    event.full_clean()
-    event.save()
-    audit_event_record(
-        action=AuditEvent.Action.CREATE,
+    return audited_save(
+        instance=event,
         actor=actor,
-        obj=event,
         changed_fields=[*EVENT_FIELDS, *(["note"] if note else []), *conditions],
         client_ip=client_ip,
     )
-    return event
 
 
 def _erase_consented_data(
@@ -457,16 +453,12 @@ def consented_datum_add(
     datum = ConsentedDatum(
         customer=customer, purpose=purpose, name=name, value=value, source=source
     )
-    datum.full_clean()
-    datum.save()
-    audit_event_record(
-        action=AuditEvent.Action.CREATE,
+    return audited_save(
+        instance=datum,
         actor=actor,
-        obj=datum,
         changed_fields=["customer", "purpose", "name", "value", "source"],
         client_ip=client_ip,
     )
-    return datum
 
 
 # -- Erasure --------------------------------------------------------------------------------

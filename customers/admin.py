@@ -28,9 +28,9 @@ from customers.models import (
     User,
 )
 from customers.resources import CustomerResource, RegisterCSV
+from privacy.audit import audit_event_record, audited_save
 from privacy.http import client_ip
 from privacy.models import AuditEvent, DataSubjectRequest
-from privacy.services import audit_event_record
 
 
 class AuditedAdminMixin:
@@ -39,7 +39,7 @@ class AuditedAdminMixin:
     def save_model(
         self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
     ) -> None:
-        services.register_record_save(
+        audited_save(
             instance=obj,
             changed_fields=form.changed_data,
             actor=request.user,
@@ -62,7 +62,7 @@ class AuditedAdminMixin:
         ip = client_ip(request)
         formset.save(commit=False)
         for inline_form in formset.saved_forms:
-            services.register_record_save(
+            audited_save(
                 instance=inline_form.instance,
                 changed_fields=inline_form.changed_data,
                 actor=request.user,

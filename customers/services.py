@@ -25,32 +25,8 @@ from customers.models import (
     User,
     helsinki_today,
 )
+from privacy.audit import audit_event_record, audited_save
 from privacy.models import AuditEvent
-from privacy.services import audit_event_record
-
-
-@transaction.atomic
-def register_record_save(
-    *,
-    instance: models.Model,
-    changed_fields: Iterable[str] | None = None,
-    actor: User | None,
-    client_ip: str | None = None,
-) -> models.Model:
-    """Validate and save one register record, auditing which fields changed."""
-    adding = instance._state.adding
-    instance.full_clean()
-    instance.save()
-    if changed_fields is None:
-        changed_fields = [f.name for f in instance._meta.concrete_fields if not f.primary_key]
-    audit_event_record(
-        action=AuditEvent.Action.CREATE if adding else AuditEvent.Action.CHANGE,
-        actor=actor,
-        obj=instance,
-        changed_fields=changed_fields,
-        client_ip=client_ip,
-    )
-    return instance
 
 
 @transaction.atomic
@@ -78,7 +54,7 @@ def customer_create(
 ) -> Customer:
     """Create a customer from field values (staff entry, demo data)."""
     customer = Customer(**values)
-    register_record_save(instance=customer, actor=actor, client_ip=client_ip)
+    audited_save(instance=customer, actor=actor, client_ip=client_ip)
     return customer
 
 
@@ -151,9 +127,7 @@ def portal_account_link(
     if len(candidates) == 1 and candidates[0].user_id is None:
         customer = candidates[0]
         customer.user = user
-        register_record_save(
-            instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip
-        )
+        audited_save(instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip)
         return customer
     if not candidates:
         return _self_service_person_create(
@@ -164,7 +138,7 @@ def portal_account_link(
             client_ip=client_ip,
         )
     review = AccountLinkReview(user=user, email=email.strip(), candidate_count=len(candidates))
-    register_record_save(
+    audited_save(
         instance=review,
         changed_fields=["user", "email", "candidate_count"],
         actor=actor,
@@ -235,13 +209,11 @@ def account_link_review_resolve(
                 code="has_account",
             )
         customer.user = user
-        register_record_save(
-            instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip
-        )
+        audited_save(instance=customer, changed_fields=["user"], actor=actor, client_ip=client_ip)
     review.resolved_at = timezone.now()
     review.resolved_by = actor
     review.note = note
-    register_record_save(
+    audited_save(
         instance=review,
         changed_fields=["resolved_at", "resolved_by", "note"],
         actor=actor,
@@ -274,16 +246,14 @@ def staff_role_grant(
     grant.valid_from = valid_from or helsinki_today()
     grant.valid_until = valid_until
     grant.granted_by = actor
-    grant.full_clean()
-    grant.save()
-    user.groups.add(group)
-    audit_event_record(
-        action=AuditEvent.Action.GRANT,
+    audited_save(
+        instance=grant,
         actor=actor,
-        obj=grant,
+        action=AuditEvent.Action.GRANT,
         changed_fields=["group", "reason", "valid_from", "valid_until"],
         client_ip=client_ip,
     )
+    user.groups.add(group)
     return grant
 
 
@@ -452,9 +422,7 @@ def customer_update_by_subject(
     current = Customer.objects.select_for_update().get(pk=customer.pk)
     changed = _apply_changes(current, data, SUBJECT_EDITABLE_FIELDS)
     if changed:
-        register_record_save(
-            instance=current, changed_fields=changed, actor=actor, client_ip=client_ip
-        )
+        audited_save(instance=current, changed_fields=changed, actor=actor, client_ip=client_ip)
     return current
 
 
@@ -482,9 +450,7 @@ def organization_update_by_admin(
     current = Customer.objects.select_for_update().get(pk=organization.pk)
     changed = _apply_changes(current, data, ORGANIZATION_ADDRESS_FIELDS)
     if changed:
-        register_record_save(
-            instance=current, changed_fields=changed, actor=actor, client_ip=client_ip
-        )
+        audited_save(instance=current, changed_fields=changed, actor=actor, client_ip=client_ip)
     return current
 
 
@@ -511,7 +477,7 @@ def organization_billing_update_by_admin(
     adding = profile._state.adding
     changed = _apply_changes(profile, data, BILLING_PROFILE_FIELDS)
     if changed or adding:
-        register_record_save(
+        audited_save(
             instance=profile,
             changed_fields=None if adding else changed,
             actor=actor,
@@ -573,9 +539,7 @@ def customer_email_sync(
         return None
     changed = _apply_changes(customer, {"email": email}, ["email"])
     if changed:
-        register_record_save(
-            instance=customer, changed_fields=changed, actor=actor, client_ip=client_ip
-        )
+        audited_save(instance=customer, changed_fields=changed, actor=actor, client_ip=client_ip)
     return customer
 
 
@@ -615,7 +579,7 @@ def customer_restrict(
     customer.restricted = True
     customer.restricted_at = timezone.now()
     customer.restriction_reason = reason
-    register_record_save(
+    audited_save(
         instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
     )
     return customer
@@ -664,7 +628,7 @@ def customer_restriction_lift(
         f"Restriction lifted on {today.isoformat()}; the person was told on "
         f"{person_told_on.isoformat()} (GDPR Art 18(3))."
     )
-    register_record_save(
+    audited_save(
         instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
     )
     return customer

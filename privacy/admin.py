@@ -9,9 +9,9 @@ from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from customers import services
 from customers.admin import AuditedAdminMixin
 from privacy import ropa
+from privacy.audit import audited_save
 from privacy.http import client_ip
 from privacy.models import LANGUAGE_CODES, AuditEvent, NoticeVersion, Recipient
 from privacy.notice import render_notice
@@ -99,7 +99,7 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         }
 
     def save_model(self, request: HttpRequest, obj: NoticeVersion, form: Any, change: bool) -> None:
-        services.register_record_save(
+        audited_save(
             instance=obj,
             changed_fields=form.changed_data,
             actor=request.user,

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.models import User
+from privacy.audit import audit_event_record
 from privacy.exports import REGISTER_NAMES, register_export
 from privacy.models import AuditEvent
-from privacy.services import audit_event_record
 
 MANIFEST = "manifest.json"
 

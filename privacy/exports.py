@@ -21,8 +21,8 @@ from customers import csvio
 from customers.models import Authorization, Customer, Purchase, User
 from customers.resources import CustomerResource
 from privacy import ropa
+from privacy.audit import audit_event_record
 from privacy.models import NOTIFY_WITHIN, AuditEvent, Breach, DataSubjectRequest, Disclosure
-from privacy.services import audit_event_record
 
 
 @dataclass(frozen=True)

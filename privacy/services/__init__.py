@@ -1,8 +1,9 @@
-"""Writes of the privacy app, one module per subject; import from here."""
+"""Writes of the privacy app, one module per subject; import from here. The audit log's
+write path lives lower, in `privacy.audit`, and is re-exported for convenience."""
 
+from privacy.audit import AuditProblem, audit_event_record, audit_log_verify
 from privacy.services.access_reviews import access_review_record
 from privacy.services.art14 import art14_notices_send
-from privacy.services.audit import AuditProblem, audit_event_record, audit_log_verify
 from privacy.services.breaches import (
     breach_close,
     breach_notify_authority,

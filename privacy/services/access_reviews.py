@@ -8,8 +8,8 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from customers.models import StaffRoleGrant, helsinki_today
-from privacy.models import AccessReview, AuditEvent
-from privacy.services.audit import audit_event_record
+from privacy.audit import audited_save
+from privacy.models import AccessReview
 
 
 def active_grants(on: date | None = None) -> models.QuerySet[StaffRoleGrant]:
@@ -44,14 +44,10 @@ def access_review_record(
     review = AccessReview(
         reviewed_by_id=getattr(actor, "pk", None), note=note.strip(), grants=grants
     )
-    review.full_clean()
-    review.save()
-    audit_event_record(
-        action=AuditEvent.Action.CREATE,
+    return audited_save(
+        instance=review,
         actor=actor,
-        obj=review,
         changed_fields=["note", "grants"],
         row_count=len(grants),
         client_ip=client_ip,
     )
-    return review

@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from customers.models import Customer, DataSource
+from privacy.audit import audit_event_record
 from privacy.models import AuditEvent, add_months
-from privacy.services.audit import audit_event_record
 
 FROM_THE_PERSON = frozenset({DataSource.WEB_FORM, DataSource.SELF_SERVICE})
 NOTICE_WITHIN_MONTHS = 1

@@ -8,8 +8,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from privacy.models import AuditEvent, Breach
-from privacy.services.audit import audit_event_record
+from privacy.audit import audited_save
+from privacy.models import Breach
 
 # What a breach record must say (Art 33(3) and 33(5)); set when it is first recorded.
 BREACH_FIELDS = (
@@ -39,8 +39,9 @@ def _save(
     changed_fields: list[str],
     actor: models.Model | None,
     client_ip: str | None,
-    adding: bool = False,
 ) -> Breach:
+    """Save through the audited write path with the rules that compare the breach's times
+    (the model's constraints name no field, so these put the message on the one to fix)."""
     errors: dict[str, list[str]] = {}
     for field in ("aware_at", "authority_notified_at", "people_told_at", "closed_at"):
         errors.update(_not_in_future(getattr(breach, field), field))
@@ -48,24 +49,13 @@ def _save(
         errors["authority_notified_at"] = [
             _("The authority cannot have been notified before the company became aware.")
         ]
-    try:
-        # Includes the model's constraints: their messages name no field, so they are
-        # mapped onto the field that has to change (below).
-        breach.full_clean()
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    breach.save()
-    audit_event_record(
-        action=AuditEvent.Action.CREATE if adding else AuditEvent.Action.CHANGE,
+    return audited_save(
+        instance=breach,
         actor=actor,
-        obj=breach,
-        changed_fields=changed_fields,
         client_ip=client_ip,
+        changed_fields=changed_fields,
+        errors=errors,
     )
-    return breach
 
 
 @transaction.atomic
@@ -77,9 +67,7 @@ def breach_record(
     if unknown:
         raise TypeError(f"Unknown breach fields: {', '.join(sorted(unknown))}")
     breach = Breach(created_by_id=getattr(actor, "pk", None), **values)
-    return _save(
-        breach, changed_fields=sorted(values), actor=actor, client_ip=client_ip, adding=True
-    )
+    return _save(breach, changed_fields=sorted(values), actor=actor, client_ip=client_ip)
 
 
 @transaction.atomic

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from privacy import registry
-from privacy.models import AuditEvent, DataSubjectRequest, Disclosure, Recipient, RecipientNotice
-from privacy.services.audit import audit_event_record
+from privacy.audit import audited_save
+from privacy.models import DataSubjectRequest, Disclosure, Recipient, RecipientNotice
 
 
 def disclosure_errors(
@@ -82,23 +82,15 @@ def disclosure_record(
         disclosed_at=disclosed_at,
         disclosed_by_id=getattr(actor, "pk", None),
     )
-    try:
-        disclosure.full_clean()
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    disclosure.save()
-    disclosure.customers.set(customers)
-    audit_event_record(
-        action=AuditEvent.Action.CREATE,
+    audited_save(
+        instance=disclosure,
         actor=actor,
-        obj=disclosure,
         changed_fields=["recipient", "customers", "categories", "basis", "purpose"],
         row_count=len(customers),
         client_ip=client_ip,
+        errors=errors,
     )
+    disclosure.customers.set(customers)
     return disclosure
 
 
@@ -130,14 +122,8 @@ def recipient_notices_create(
             kind=kind,
             categories=sorted(categories_by_recipient[recipient_id]),
         )
-        notice.full_clean()
-        notice.save()
-        audit_event_record(
-            action=AuditEvent.Action.CREATE,
-            actor=actor,
-            obj=notice,
-            changed_fields=["kind", "recipient"],
-            client_ip=client_ip,
+        audited_save(
+            instance=notice, actor=actor, changed_fields=["kind", "recipient"], client_ip=client_ip
         )
         notices.append(notice)
     return notices
@@ -233,17 +219,15 @@ def recipient_notice_send(
     if address is None:
         # The model has one free-text column; for a sent notice it records the channel.
         notice.reason = _("Sent by other means: %(how)s") % {"how": how.strip()}
-    notice.full_clean()
-    notice.save(update_fields=["status", "sent_at", "reason"])
-    if address is not None:
-        _notice_mail(notice, address)
-    audit_event_record(
-        action=AuditEvent.Action.CHANGE,
+    audited_save(
+        instance=notice,
         actor=actor,
-        obj=notice,
+        update_fields=["status", "sent_at", "reason"],
         changed_fields=["status", "sent_at"] + ([] if address else ["reason"]),
         client_ip=client_ip,
     )
+    if address is not None:
+        _notice_mail(notice, address)
     return notice
 
 
@@ -263,13 +247,6 @@ def recipient_notice_skip(
         raise ValidationError({"reason": _("Say why the recipient was not told (GDPR Art 19).")})
     notice.status = RecipientNotice.Status.NOT_SENT
     notice.reason = reason.strip()
-    notice.full_clean()
-    notice.save(update_fields=["status", "reason"])
-    audit_event_record(
-        action=AuditEvent.Action.CHANGE,
-        actor=actor,
-        obj=notice,
-        changed_fields=["status", "reason"],
-        client_ip=client_ip,
+    return audited_save(
+        instance=notice, actor=actor, update_fields=["status", "reason"], client_ip=client_ip
     )
-    return notice

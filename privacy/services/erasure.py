@@ -58,10 +58,10 @@ from customers.models import (
     helsinki_today,
 )
 from privacy import registry
+from privacy.audit import audit_event_record
 from privacy.erasure import ErasurePreview, customer_hold_until, erasure_preview, record_hold_until
 from privacy.journal import journal_append
 from privacy.models import AuditEvent, DataSubjectRequest, ErasureReceipt
-from privacy.services.audit import audit_event_record
 from privacy.services.disclosures import recipient_notices_create
 from privacy.subject_data import subject_querysets
 

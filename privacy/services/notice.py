@@ -4,12 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from privacy.audit import audit_event_record
 from privacy.models import (
     LANGUAGE_CODES,
     AuditEvent,
     NoticeVersion,
 )
-from privacy.services.audit import audit_event_record
 
 # -- The privacy notice ----------------------------------------------------------------------
 

@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.validators import validate_no_personal_identity_code
+from privacy.audit import audited_save
 from privacy.models import (
-    AuditEvent,
     DataSubjectRequest,
     RecipientNotice,
     add_months,
 )
-from privacy.services.audit import audit_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -125,24 +124,6 @@ def _locked(request: DataSubjectRequest) -> DataSubjectRequest:
     )
 
 
-def _save_step(
-    request: DataSubjectRequest,
-    fields: list[str],
-    *,
-    actor: models.Model | None,
-    client_ip: str | None,
-) -> None:
-    request.full_clean()
-    request.save(update_fields=[*fields, "updated_at"])
-    audit_event_record(
-        action=AuditEvent.Action.CHANGE,
-        actor=actor,
-        obj=request,
-        changed_fields=fields,
-        client_ip=client_ip,
-    )
-
-
 # -- The steps -----------------------------------------------------------------------------
 
 
@@ -177,12 +158,9 @@ def request_create(
         identity_method=identity_method,
         created_by_id=getattr(actor, "pk", None),
     )
-    request.full_clean()
-    request.save()
-    audit_event_record(
-        action=AuditEvent.Action.CREATE,
+    audited_save(
+        instance=request,
         actor=actor,
-        obj=request,
         changed_fields=["kind", "channel", *request.data_concerned],
         client_ip=client_ip,
     )
@@ -230,7 +208,7 @@ def request_identity_verify(
     if request.status in STARTABLE:
         request.status = Status.IN_PROGRESS
         fields.append("status")
-    _save_step(request, fields, actor=actor, client_ip=client_ip)
+    audited_save(instance=request, update_fields=fields, actor=actor, client_ip=client_ip)
     return request
 
 
@@ -251,7 +229,7 @@ def request_start(
             {"identity_method": _("Verify the person's identity first.")}, code="no_identity"
         )
     request.status = target
-    _save_step(request, ["status"], actor=actor, client_ip=client_ip)
+    audited_save(instance=request, update_fields=["status"], actor=actor, client_ip=client_ip)
     return request
 
 
@@ -289,9 +267,9 @@ def request_extend(
     request.extension_reason = reason
     request.person_told_of_extension_on = today
     request.status = Status.EXTENDED
-    _save_step(
-        request,
-        ["extension_reason", "person_told_of_extension_on", "status"],
+    audited_save(
+        instance=request,
+        update_fields=["extension_reason", "person_told_of_extension_on", "status"],
         actor=actor,
         client_ip=client_ip,
     )
@@ -325,7 +303,12 @@ def request_refuse(
     request.outcome = f"{reasons}\n\n{complaint}"
     request.status = Status.REFUSED
     request.closed_on = timezone.localdate()
-    _save_step(request, ["outcome", "status", "closed_on"], actor=actor, client_ip=client_ip)
+    audited_save(
+        instance=request,
+        update_fields=["outcome", "status", "closed_on"],
+        actor=actor,
+        client_ip=client_ip,
+    )
     _mail_person(request, "refused", required=False, reasons=reasons, complaint=complaint)
     return request
 
@@ -367,6 +350,11 @@ def request_complete(
     request.outcome = outcome
     request.status = Status.DONE
     request.closed_on = timezone.localdate()
-    _save_step(request, ["outcome", "status", "closed_on"], actor=actor, client_ip=client_ip)
+    audited_save(
+        instance=request,
+        update_fields=["outcome", "status", "closed_on"],
+        actor=actor,
+        client_ip=client_ip,
+    )
     _mail_person(request, "completed", required=False)
     return request

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from consents.models import ConsentText, Purpose
 from consents.services import consent_text_publish
-from customers.services import register_record_save
+from privacy.audit import audited_save
 
 PURPOSES: list[dict[str, Any]] = [
     {
@@ -151,7 +151,7 @@ class Command(BaseCommand):
             purpose = Purpose.objects.filter(key=spec["key"]).first()
             created = purpose is None
             if created:
-                purpose = register_record_save(
+                purpose = audited_save(
                     instance=Purpose(**{k: v for k, v in spec.items() if k not in TEXT_FIELDS}),
                     actor=None,
                 )
@@ -159,7 +159,7 @@ class Command(BaseCommand):
             if published is None:
                 draft = purpose.texts.filter(published_at__isnull=True).first()
                 if draft is None:
-                    draft = register_record_save(
+                    draft = audited_save(
                         instance=ConsentText(purpose=purpose, **{k: spec[k] for k in TEXT_FIELDS}),
                         actor=None,
                     )

@@ -30,6 +30,7 @@ from customers.models import (
     User,
     helsinki_today,
 )
+from privacy.audit import audited_save
 from privacy.models import Recipient
 
 DEMO_PASSWORD = "Herocon-demo-2026"
@@ -249,17 +250,13 @@ class Command(BaseCommand):
     def _seed(self) -> None:
         recipients = {}
         for name, kind, country, contact in RECIPIENTS:
-            recipients[name] = Recipient.objects.filter(
-                name=name
-            ).first() or services.register_record_save(
+            recipients[name] = Recipient.objects.filter(name=name).first() or audited_save(
                 instance=Recipient(name=name, kind=kind, country=country, contact=contact),
                 actor=None,
             )
         products = {}
         for code, name, owner in PRODUCTS:
-            products[code] = Product.objects.filter(
-                code=code
-            ).first() or services.register_record_save(
+            products[code] = Product.objects.filter(code=code).first() or audited_save(
                 instance=Product(code=code, name=name, owner=recipients[owner]), actor=None
             )
         customers: dict[str, Customer] = {}
@@ -270,7 +267,7 @@ class Command(BaseCommand):
                 customer = services.customer_create(
                     actor=None, kind=Customer.Kind.ORGANIZATION, **values
                 )
-                services.register_record_save(
+                audited_save(
                     instance=BillingProfile(
                         customer=customer, source=org["source"], **org["billing"]
                     ),
@@ -285,12 +282,10 @@ class Command(BaseCommand):
             if person["login"] and customer.user_id is None:
                 user = self._user(person["email"], *person["name"].split(" ", 1))
                 customer.user = user
-                services.register_record_save(
-                    instance=customer, changed_fields=["user"], actor=None
-                )
+                audited_save(instance=customer, changed_fields=["user"], actor=None)
             customers[person["name"]] = customer
         if not SocialMediaProfile.objects.filter(customer=customers["Aino Virtanen"]).exists():
-            services.register_record_save(
+            audited_save(
                 instance=SocialMediaProfile(
                     customer=customers["Aino Virtanen"],
                     platform=SocialMediaProfile.Platform.LINKEDIN,
@@ -305,7 +300,7 @@ class Command(BaseCommand):
                 person=customers[person], organization=customers[org], role=role
             ).exists()
             if not exists:
-                services.register_record_save(
+                audited_save(
                     instance=Authorization(
                         person=customers[person],
                         organization=customers[org],
@@ -319,7 +314,7 @@ class Command(BaseCommand):
                 )
         for customer, code, buyer, on, amount, invoice in PURCHASES:
             if not Purchase.objects.filter(invoice_number=invoice).exists():
-                services.register_record_save(
+                audited_save(
                     instance=Purchase(
                         customer=customers[customer],
                         product=products[code],

@@ -1,8 +1,10 @@
-"""The audit log: append and verify."""
+"""The audit log's write path: append an event, save a record with its event, verify the
+chain. It sits just above the models, so every service of every app writes through it."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -51,6 +53,64 @@ def audit_event_record(
     head.last_id, head.last_hash = event.id, event.hash
     head.save(update_fields=["last_id", "last_hash"])
     return event
+
+
+@transaction.atomic
+def audited_save[M: models.Model](
+    *,
+    instance: M,
+    actor: models.Model | None,
+    client_ip: str | None = None,
+    changed_fields: Iterable[str] | None = None,
+    update_fields: Iterable[str] | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    action: str | None = None,
+    row_count: int | None = None,
+) -> M:
+    """Validate (`full_clean()`), save and audit one record in one transaction: the one
+    write path of every service.
+
+    `errors` are the caller's own checks (rules that need more than the row); they are
+    reported together with the model's, so a form shows every problem at once, and nothing
+    is saved while there is any. `update_fields` saves only those columns (`updated_at`
+    too, when the model has one); the event names `changed_fields`, by default the saved
+    ones, never their values. `action` defaults to create or change.
+    """
+    adding = instance._state.adding
+    problems: dict[str, list[str]] = {name: list(found) for name, found in (errors or {}).items()}
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        if not problems:
+            raise
+        for name, messages in exc.message_dict.items():
+            problems.setdefault(name, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    if update_fields is not None and not adding:
+        update_fields = list(update_fields)
+        names = {f.name for f in instance._meta.concrete_fields}
+        saved = [*update_fields, "updated_at"] if "updated_at" in names else update_fields
+        instance.save(update_fields=sorted(set(saved)))
+    else:
+        instance.save()
+    if changed_fields is None:
+        changed_fields = (
+            update_fields
+            if update_fields is not None
+            else [f.name for f in instance._meta.concrete_fields if not f.primary_key]
+        )
+    if action is None:
+        action = AuditEvent.Action.CREATE if adding else AuditEvent.Action.CHANGE
+    audit_event_record(
+        action=action,
+        actor=actor,
+        obj=instance,
+        changed_fields=changed_fields,
+        row_count=row_count,
+        client_ip=client_ip,
+    )
+    return instance
 
 
 @dataclass(frozen=True)
