@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers import validators
-from customers.models import DataSource
+from customers.vocabulary import DataSource
 from privacy.models import LANGUAGE_CODES, AppendOnlyError
 from privacy.registry import PURPOSES, LegalBasis
 

@@ -21,6 +21,7 @@ from consents.models import (
     Suppression,
     suppression_digest,
 )
+from customers import csvio
 from customers.models import Customer, SocialMediaProfile
 from privacy.audit import audit_event_record, audited_save
 from privacy.models import AuditEvent
@@ -628,7 +629,6 @@ def audience_export(
 ) -> Iterator[str]:
     """The audience as CSV lines (formula-escaped), audited with its row count. Rows are
     collected first so the count is exact; an audience holds four short columns."""
-    from customers import csvio
 
     rows = list(audience_rows(purpose))
     # Audited before any row leaves: a download cut short was still an export.

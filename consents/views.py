@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from consents import services
 from consents.models import ConsentEvent, ConsentText, Purpose
 from customers.models import Customer
-from customers.portal_views import portal_view
 from privacy.http import client_ip
+from privacy.portal.access import portal_view
 
 ONE_CLICK_BODY = ("List-Unsubscribe", "One-Click")
 

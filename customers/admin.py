@@ -29,8 +29,11 @@ from customers.models import (
 )
 from customers.resources import CustomerResource, RegisterCSV
 from privacy.audit import audit_event_record, audited_save
+from privacy.erasure import erasure_preview
 from privacy.http import client_ip
 from privacy.models import AuditEvent, DataSubjectRequest
+from privacy.services.erasure import customer_erase
+from privacy.services.restriction import customer_restrict, customer_restriction_lift
 
 
 class AuditedAdminMixin:
@@ -248,7 +251,7 @@ def _restriction_service_call(
 ) -> None:
     ip = client_ip(request)
     if step == "restrict":
-        services.customer_restrict(
+        customer_restrict(
             customer=customer,
             reason=data["reason"],
             request=data.get("data_subject_request"),
@@ -256,7 +259,7 @@ def _restriction_service_call(
             client_ip=ip,
         )
     else:
-        services.customer_restriction_lift(
+        customer_restriction_lift(
             customer=customer,
             person_told_on=data["person_told_on"],
             actor=request.user,
@@ -330,9 +333,6 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
         description=_("Erase through the erasure service (GDPR Art 17)"), permissions=["erase"]
     )
     def erase_customers(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        # Imported here: the erasure service builds on the consents and privacy apps.
-        from privacy.erasure import erasure_preview
-        from privacy.services.erasure import customer_erase
 
         customers = list(queryset.filter(erased_at__isnull=True))
         if request.POST.get("confirm") != "yes":

@@ -1,7 +1,6 @@
 """Writes to the register. Admin, import and commands call these; each one is atomic,
 validates with `full_clean()` and leaves an audit event naming fields, never values."""
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from consents.services import suppression_apply
 from customers.models import (
     AccountLinkReview,
     Authorization,
@@ -25,6 +25,7 @@ from customers.models import (
     User,
     helsinki_today,
 )
+from customers.resources import CustomerResource, describe_import_errors
 from privacy.audit import audit_event_record, audited_save
 from privacy.models import AuditEvent
 
@@ -317,8 +318,6 @@ def customers_import(
     *, dataset: tablib.Dataset, actor: User | None, dry_run: bool, client_ip: str | None = None
 ) -> ImportOutcome:
     """Import customers all-or-nothing: any bad row rolls back every row (DESIGN.md)."""
-    from customers.resources import CustomerResource, describe_import_errors
-
     resource = CustomerResource()
     with transaction.atomic():
         result = resource.import_data(
@@ -353,8 +352,6 @@ def customers_import(
             )
             # An objection to direct marketing survives a re-import (Art 21): a record that
             # brings back a suppressed email or Y-tunnus gets the objection in its ledger.
-            from consents.services import suppression_apply
-
             suppression_apply(
                 customers=[
                     row.instance
@@ -486,48 +483,6 @@ def organization_billing_update_by_admin(
     return profile
 
 
-@dataclass(frozen=True)
-class SubjectExport:
-    content: bytes
-    content_type: str
-    filename: str
-    row_count: int
-
-
-@transaction.atomic
-def customer_data_export(
-    *,
-    customer: Customer,
-    export_format: str,
-    actor: User | None,
-    client_ip: str | None = None,
-) -> SubjectExport:
-    """A copy of everything held about the customer, as JSON or as CSV files in a zip
-    (Art 15(3) and 20); every download is audited with its number of records."""
-    from privacy.subject_data import subject_data_json, subject_data_zip
-
-    data = subject_data_json(customer)
-    row_count = sum(len(category["records"]) for category in data["categories"])
-    stem = f"herocon-my-data-{helsinki_today().isoformat()}"
-    if export_format == "json":
-        content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-        export = SubjectExport(content, "application/json", f"{stem}.json", row_count)
-    elif export_format == "zip":
-        export = SubjectExport(
-            subject_data_zip(customer), "application/zip", f"{stem}.zip", row_count
-        )
-    else:
-        raise ValueError(f"Unknown export format {export_format!r}")
-    audit_event_record(
-        action=AuditEvent.Action.EXPORT,
-        actor=actor,
-        obj=customer,
-        row_count=row_count,
-        client_ip=client_ip,
-    )
-    return export
-
-
 @transaction.atomic
 def customer_email_sync(
     *, user: User, email: str, actor: User | None, client_ip: str | None = None
@@ -540,95 +495,4 @@ def customer_email_sync(
     changed = _apply_changes(customer, {"email": email}, ["email"])
     if changed:
         audited_save(instance=customer, changed_fields=changed, actor=actor, client_ip=client_ip)
-    return customer
-
-
-# -- Restriction of processing (GDPR Art 18) --------------------------------------------------
-
-RESTRICTION_FIELDS = ["restricted", "restricted_at", "restriction_reason"]
-
-
-@transaction.atomic
-def customer_restrict(
-    *,
-    customer: Customer,
-    reason: str,
-    actor: User | None,
-    request: models.Model | None = None,
-    client_ip: str | None = None,
-) -> Customer:
-    """Art 18: the customer's data is only stored, not used (no marketing, no exports but
-    the DPO's, no disclosures); every recipient of it is told (Art 19)."""
-    from privacy.services import recipient_notices_create
-
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(
-            {"restriction_reason": _("Say why processing is restricted.")}, code="required"
-        )
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.erased_at is not None:
-        raise ValidationError(_("This customer has been erased."), code="erased")
-    if customer.restricted:
-        raise ValidationError(
-            _("Processing of this customer's data is already restricted."), code="restricted"
-        )
-    recipient_notices_create(
-        customer=customer, kind="restriction", request=request, actor=actor, client_ip=client_ip
-    )
-    customer.restricted = True
-    customer.restricted_at = timezone.now()
-    customer.restriction_reason = reason
-    audited_save(
-        instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
-    )
-    return customer
-
-
-@transaction.atomic
-def customer_restriction_lift(
-    *,
-    customer: Customer,
-    person_told_on: date | None,
-    actor: User | None,
-    client_ip: str | None = None,
-) -> Customer:
-    """Art 18(3): a restriction is lifted only after the person was told, so the day they
-    were told is required and is recorded on the customer (in the restriction reason)."""
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if customer.erased_at is not None:
-        # The shell of an erased customer stays restricted until its hold ends.
-        raise ValidationError(_("This customer has been erased."), code="erased")
-    if not customer.restricted:
-        raise ValidationError(_("Processing is not restricted."), code="not_restricted")
-    today = helsinki_today()
-    if person_told_on is None:
-        raise ValidationError(
-            {
-                "person_told_on": _(
-                    "Record the day the person was told that the restriction will be lifted "
-                    "(GDPR Art 18(3))."
-                )
-            },
-            code="required",
-        )
-    restricted_on = timezone.localdate(customer.restricted_at) if customer.restricted_at else None
-    if person_told_on > today or (restricted_on and person_told_on < restricted_on):
-        raise ValidationError(
-            {
-                "person_told_on": _(
-                    "The person must be told after the restriction began and before it is lifted."
-                )
-            },
-            code="invalid",
-        )
-    customer.restricted = False
-    customer.restricted_at = None
-    customer.restriction_reason = (
-        f"Restriction lifted on {today.isoformat()}; the person was told on "
-        f"{person_told_on.isoformat()} (GDPR Art 18(3))."
-    )
-    audited_save(
-        instance=customer, changed_fields=RESTRICTION_FIELDS, actor=actor, client_ip=client_ip
-    )
     return customer

@@ -1,5 +1,6 @@
 """The staff side: Django's admin under the site's name, showing the user's roles."""
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.decorators import secure_admin_login
@@ -18,51 +19,19 @@ class HeroconAdminSite(AdminSite):
         # The admin login is allauth's, so its rate limits and MFA step apply here too.
         return secure_admin_login(super().login)(request, extra_context)
 
-    def get_urls(self) -> list:
-        from privacy.admin import record_of_processing_view
-        from privacy.admin_registers import (
-            access_review_view,
-            art14_pending_view,
-            bundle_download_view,
-            register_download_view,
-            registers_view,
-        )
-        from privacy.dashboard import dashboard_view
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self._pages: list[tuple[str, Callable[..., HttpResponse], str]] = []
 
-        return [
-            path(
-                "privacy/record-of-processing/",
-                self.admin_view(record_of_processing_view),
-                name="privacy_record_of_processing",
-            ),
-            path(
-                "privacy/dashboard/",
-                self.admin_view(dashboard_view),
-                name="privacy_dashboard",
-            ),
-            path(
-                "privacy/access-review/",
-                self.admin_view(access_review_view),
-                name="privacy_access_review",
-            ),
-            path(
-                "privacy/art14-notices/",
-                self.admin_view(art14_pending_view),
-                name="privacy_art14_pending",
-            ),
-            path("privacy/exports/", self.admin_view(registers_view), name="privacy_exports"),
-            path(
-                "privacy/exports/bundle.zip",
-                self.admin_view(bundle_download_view),
-                name="privacy_export_bundle",
-            ),
-            path(
-                "privacy/exports/<str:name>.csv",
-                self.admin_view(register_download_view),
-                name="privacy_export_register",
-            ),
-            *super().get_urls(),
-        ]
+    def register_page(self, route: str, view: Callable[..., HttpResponse], name: str) -> None:
+        """Serve an app's own admin page (the DPO's toolkit) behind the admin's login and
+        MFA, as `admin:<name>`. Apps register their pages from their admin module, as they
+        register their ModelAdmins, so the site imports none of them."""
+        self._pages.append((route, view, name))
+
+    def get_urls(self) -> list:
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name in self._pages]
+        return [*pages, *super().get_urls()]
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)

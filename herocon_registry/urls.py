@@ -12,7 +12,7 @@ urlpatterns = [
     path("privacy/", include("privacy.urls")),
     # /portal/consents/ (preference centre) and /unsubscribe/<token>/.
     path("", include("consents.urls")),
-    path("portal/", include("customers.portal_urls")),
+    path("portal/", include("privacy.portal.urls")),
     path("healthz", customer_views.healthz, name="healthz"),
     path("", include("customers.urls")),
 ]

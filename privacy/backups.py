@@ -26,7 +26,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from customers.models import Customer
 from privacy.journal import JournalEntry, journal_entries, journal_path, journal_reconcile
+from privacy.services.erasure import customer_erase
 
 SIDECAR_FORMAT = "herocon-backup/1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -220,8 +222,6 @@ def _recover_journal(meta: dict[str, Any] | None) -> None:
 
 def journal_replay(entries: list[JournalEntry]) -> list[Replayed]:
     """Erase again, without mailing, everyone these journal lines name."""
-    from customers.models import Customer
-    from privacy.services.erasure import customer_erase
 
     replayed = []
     for entry in entries:

@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from privacy.models import ErasureReceipt
+
 
 class JournalError(Exception):
     """The journal cannot be read: a line in the middle is not what this module wrote."""
@@ -99,7 +101,6 @@ def journal_entries(path: Path | None = None) -> list[JournalEntry]:
 def journal_reconcile() -> list[JournalEntry]:
     """Append a line for every stored erasure receipt that the journal lacks (the process
     died between the commit and the append). Returns what was appended."""
-    from privacy.models import ErasureReceipt
 
     path = journal_path()
     if path.exists():

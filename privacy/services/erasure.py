@@ -60,7 +60,7 @@ from customers.models import (
 from privacy import registry
 from privacy.audit import audit_event_record
 from privacy.erasure import ErasurePreview, customer_hold_until, erasure_preview, record_hold_until
-from privacy.journal import journal_append
+from privacy.journal import journal_append, journal_entries, journal_reconcile
 from privacy.models import AuditEvent, DataSubjectRequest, ErasureReceipt
 from privacy.services.disclosures import recipient_notices_create
 from privacy.subject_data import subject_querysets
@@ -437,7 +437,6 @@ def retention_purge(*, dry_run: bool = False, today: date | None = None) -> Purg
     """End the holds that have passed, erase customers past the relationship retention,
     clear old client addresses from the audit log and delete old closed requests; with
     `dry_run`, only count what would be done."""
-    from privacy.journal import journal_entries, journal_reconcile
 
     today = today or helsinki_today()
     report = PurgeReport()

@@ -10,6 +10,8 @@ from privacy.models import (
     AuditEvent,
     NoticeVersion,
 )
+from privacy.notice import SECTION_IDS, render_all
+from privacy.notice_seed import INITIAL_TEXTS
 
 # -- The privacy notice ----------------------------------------------------------------------
 
@@ -21,7 +23,6 @@ def notice_draft_create(
     *, actor: models.Model | None, client_ip: str | None = None
 ) -> NoticeVersion:
     """Start a draft from the current version's texts (or the seed texts if none exists)."""
-    from privacy.notice_seed import INITIAL_TEXTS
 
     existing = NoticeVersion.objects.filter(status=NoticeVersion.Status.DRAFT).first()
     if existing is not None:
@@ -48,7 +49,6 @@ def _sections_changed(
 ) -> list[str]:
     """The sections whose text differs in any language: a change made only to the Finnish
     or Swedish text is a change of the notice all the same."""
-    from privacy.notice import SECTION_IDS
 
     return [
         section
@@ -67,7 +67,6 @@ def notice_publish(
     *, draft: NoticeVersion, actor: models.Model | None, client_ip: str | None = None
 ) -> NoticeVersion:
     """Freeze the draft, rendered in every language, as the next published version."""
-    from privacy.notice import render_all
 
     draft = NoticeVersion.objects.select_for_update().get(pk=draft.pk)
     if draft.is_published:

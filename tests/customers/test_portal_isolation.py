@@ -25,7 +25,6 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from customers import portal_urls
 from customers.models import (
     Authorization,
     BillingProfile,
@@ -38,6 +37,7 @@ from customers.models import (
     helsinki_today,
 )
 from privacy.models import AuditEvent, DataSubjectRequest
+from privacy.portal import urls as portal_urls
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from customers import roles
-from customers import services as customer_services
 from customers.models import Customer, User, helsinki_today
 from privacy.models import AuditEvent, DataSubjectRequest, Disclosure, Recipient, RecipientNotice
+from privacy.services.restriction import customer_restrict
 
 CHANGELIST = "/admin/customers/customer/"
 
@@ -68,9 +68,7 @@ def restriction_request(alice: Customer) -> DataSubjectRequest:
 
 @pytest.fixture
 def restricted_alice(alice: Customer, dpo: User) -> Customer:
-    return customer_services.customer_restrict(
-        customer=alice, reason="Accuracy contested", actor=dpo
-    )
+    return customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
 
 
 # -- Restricting -------------------------------------------------------------------------------

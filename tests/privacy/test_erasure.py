@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from consents import services as consent_services
 from consents.models import ConsentEvent, Suppression
-from customers import services as customer_services
 from customers.models import (
     Authorization,
     BillingProfile,
@@ -47,6 +46,7 @@ from privacy.models import (
 from privacy.services import audit_log_verify
 from privacy.services import erasure as erasure_service
 from privacy.services.erasure import SHELL_NAME, customer_erase
+from privacy.services.restriction import customer_restrict, customer_restriction_lift
 from privacy.subject_data import subject_querysets
 from tests.conftest import PASSWORD
 
@@ -478,7 +478,7 @@ def test_restricting_a_disclosed_customer_notifies_recipients_and_is_audited(ali
     )
     disclosure.customers.add(alice)
 
-    customer_services.customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
+    customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
 
     alice.refresh_from_db()
     assert alice.restricted and alice.restricted_at
@@ -494,21 +494,21 @@ def test_restricting_a_disclosed_customer_notifies_recipients_and_is_audited(ali
 
 def test_a_restriction_needs_a_reason(alice, dpo):
     with pytest.raises(ValidationError):
-        customer_services.customer_restrict(customer=alice, reason="  ", actor=dpo)
+        customer_restrict(customer=alice, reason="  ", actor=dpo)
 
     alice.refresh_from_db()
     assert not alice.restricted
 
 
 def test_lifting_a_restriction_is_refused_without_the_day_the_person_was_told(alice, dpo):
-    customer_services.customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
+    customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
     events = AuditEvent.objects.count()
 
     with pytest.raises(ValidationError) as refused:
-        customer_services.customer_restriction_lift(customer=alice, person_told_on=None, actor=dpo)
+        customer_restriction_lift(customer=alice, person_told_on=None, actor=dpo)
     assert "person_told_on" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        customer_services.customer_restriction_lift(
+        customer_restriction_lift(
             customer=alice, person_told_on=timezone.localdate() + timedelta(days=1), actor=dpo
         )
 
@@ -518,10 +518,10 @@ def test_lifting_a_restriction_is_refused_without_the_day_the_person_was_told(al
 
 
 def test_lifting_a_restriction_records_when_the_person_was_told(alice, dpo):
-    customer_services.customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
+    customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
     today = timezone.localdate()
 
-    customer_services.customer_restriction_lift(customer=alice, person_told_on=today, actor=dpo)
+    customer_restriction_lift(customer=alice, person_told_on=today, actor=dpo)
 
     alice.refresh_from_db()
     assert not alice.restricted and alice.restricted_at is None
@@ -535,15 +535,13 @@ def test_an_erased_shell_cannot_be_unrestricted(
     shell = Customer.objects.get(pk=invoiced_alice.pk)
 
     with pytest.raises(ValidationError):
-        customer_services.customer_restriction_lift(
-            customer=shell, person_told_on=timezone.localdate(), actor=dpo
-        )
+        customer_restriction_lift(customer=shell, person_told_on=timezone.localdate(), actor=dpo)
 
     assert Customer.objects.get(pk=shell.pk).restricted
 
 
 def test_the_customer_page_shows_the_restriction_banner(alice, dpo, staff_client):
-    customer_services.customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
+    customer_restrict(customer=alice, reason="Accuracy contested", actor=dpo)
     client = staff_client("Customer service")
     client.cookies["django_language"] = "en"
 

@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from consents import services as consent_services
+from consents.models import ConsentEvent, Purpose
 from customers import roles, services
 from customers.models import (
     Authorization,
@@ -31,7 +33,9 @@ from customers.models import (
     helsinki_today,
 )
 from privacy.audit import audited_save
-from privacy.models import Recipient
+from privacy.models import DataSubjectRequest, Recipient
+from privacy.services import request_create
+from privacy.services.breaches import breach_record
 
 DEMO_PASSWORD = "Herocon-demo-2026"
 # A documented demo secret (base32). Add it to any authenticator app to get the codes.
@@ -343,9 +347,6 @@ class Command(BaseCommand):
     def _seed_privacy_work(self, customers: dict[str, Customer]) -> None:
         """Something for the DPO to try: requests on the clock (one overdue, one due soon)
         and an open breach near its 72-hour deadline. Once only."""
-        from privacy.models import DataSubjectRequest
-        from privacy.services import request_create
-        from privacy.services.breaches import breach_record
 
         if DataSubjectRequest.objects.filter(customer__in=customers.values()).exists():
             return
@@ -377,8 +378,6 @@ class Command(BaseCommand):
 
     def _seed_consents(self, customers: dict[str, Customer]) -> None:
         """A few consent events of each kind, once (the ledger only grows)."""
-        from consents import services as consent_services
-        from consents.models import ConsentEvent, Purpose
 
         call_command("setup_consents", stdout=io.StringIO())
         demo = [c.pk for c in customers.values()]

@@ -3,7 +3,7 @@ contract (DESIGN.md, "External contract"): tests and the browser journey rely on
 
 from django.urls import path
 
-from customers import portal_views as views
+from privacy.portal import views
 
 app_name = "portal"
 

@@ -1,22 +1,18 @@
-"""The register: customers (people and organizations), their billing, authorizations,
-purchases and social media data, and the staff accounts with their expiring roles."""
+"""The register itself: customers (people and organizations), their billing profiles,
+authorizations (valtuutukset) and social media profiles, each with its source."""
 
 import uuid
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Group
-from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from consents.models import contactable_customers
 from customers import validators
 from customers.fields import (
     BusinessIdField,
@@ -26,29 +22,7 @@ from customers.fields import (
     OperatorIdField,
     PhoneField,
 )
-
-
-def helsinki_today() -> date:
-    """Rights are decided by Helsinki calendar dates (DESIGN.md, "Times")."""
-    return timezone.localdate()
-
-
-class DataSource(models.TextChoices):
-    WEB_FORM = "web_form", _("Web form")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
-    SOCIAL_MEDIA = "social_media", _("Social media")
-    CONTRACT = "contract", _("Contract")
-    MEETING = "meeting", _("Meeting")
-    SELF_SERVICE = "self_service", _("Self-service")
-    IMPORT = "import", pgettext_lazy("data source", "Import")
-    OTHER = "other", _("Other")
-
-
-class Language(models.TextChoices):
-    FINNISH = "fi", _("Finnish")
-    SWEDISH = "sv", _("Swedish")
-    ENGLISH = "en", _("English")
+from customers.vocabulary import DataSource, Language, helsinki_today
 
 
 class SourcedModel(models.Model):
@@ -61,140 +35,6 @@ class SourcedModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-# -- Accounts -----------------------------------------------------------------------------
-
-
-class UserManager(DjangoUserManager):
-    use_in_migrations = True
-
-    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
-        if not email:
-            raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
-        user.set_password(password)  # None gives an unusable password
-        user.save(using=self._db)
-        return user
-
-    def create_user(self, email: str, password: str | None = None, **extra_fields):
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
-
-    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
-
-    def staff(self) -> models.QuerySet["User"]:
-        return self.filter(is_staff=True)
-
-
-class User(AbstractUser):
-    """Customers and staff alike; the email address is the login."""
-
-    username = None
-    email = models.EmailField(_("email address"), unique=True)
-    notice_version_seen = models.PositiveIntegerField(
-        _("privacy notice version seen"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_("The newest privacy notice version this user has been told about."),
-    )
-
-    USERNAME_FIELD = "email"
-    EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-
-    objects = UserManager()
-
-    class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-        constraints = [
-            models.UniqueConstraint(Lower("email"), name="customers_user_email_ci_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return self.email
-
-    def active_role_names(self, on: date | None = None) -> list[str]:
-        on = on or helsinki_today()
-        return list(
-            self.role_grants.active(on)
-            .order_by("group__name")
-            .values_list("group__name", flat=True)
-        )
-
-
-class StaffRoleGrantQuerySet(models.QuerySet):
-    def active(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
-        """Grants in force on `on` (Helsinki date): the end date includes its whole day."""
-        on = on or helsinki_today()
-        return self.filter(valid_from__lte=on, valid_until__gte=on, user__is_active=True)
-
-    def expired(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
-        on = on or helsinki_today()
-        return self.filter(valid_until__lt=on)
-
-
-class StaffRoleGrant(models.Model):
-    """A staff member's role, held for a stated reason until a stated day (seed section 9)."""
-
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("staff user")
-    )
-    group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("role")
-    )
-    reason = models.CharField(_("reason"), max_length=300)
-    valid_from = models.DateField(_("valid from"), default=helsinki_today)
-    valid_until = models.DateField(
-        _("valid until"), help_text=_("Access ends when this day is over (Helsinki time).")
-    )
-    granted_by = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("granted by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    objects = StaffRoleGrantQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("staff role grant")
-        verbose_name_plural = _("staff role grants")
-        ordering = ["valid_until"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "group"], name="customers_staffrolegrant_one_per_role"
-            ),
-            models.CheckConstraint(
-                condition=Q(valid_until__gte=models.F("valid_from")),
-                name="customers_staffrolegrant_ends_after_start",
-            ),
-            models.CheckConstraint(
-                condition=~Q(reason=""), name="customers_staffrolegrant_reason_required"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} – {self.group} ({self.valid_until:%Y-%m-%d})"
-
-    def clean(self) -> None:
-        if self.user_id and not self.user.is_staff:
-            raise ValidationError(
-                {"user": _("Roles can only be granted to staff accounts.")}, code="not_staff"
-            )
-
-    def is_active(self, on: date | None = None) -> bool:
-        on = on or helsinki_today()
-        return self.valid_from <= on <= self.valid_until
 
 
 # -- The register -------------------------------------------------------------------------
@@ -210,9 +50,6 @@ class CustomerQuerySet(models.QuerySet):
     def contactable(self, purpose: "models.Model | str") -> "CustomerQuerySet":
         """Who may be contacted for a consent purpose (object or key): the one answer that
         audience exports, mailings and everything else use (consents.models)."""
-        # Imported here: the consents app builds on this one.
-        from consents.models import contactable_customers
-
         return contactable_customers(self, purpose)
 
     def with_email(self, email: str) -> "CustomerQuerySet":
@@ -538,99 +375,6 @@ class Authorization(SourcedModel):
         return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
 
-class Product(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    code = models.CharField(_("product code"), max_length=50, unique=True)
-    owner = models.ForeignKey(
-        "privacy.Recipient",
-        on_delete=models.PROTECT,
-        related_name="products",
-        verbose_name=_("product owner"),
-        help_text=_("The company that receives purchase data to deliver the product."),
-    )
-    description = models.TextField(_("description"), blank=True)
-    active = models.BooleanField(_("on sale"), default=True)
-
-    class Meta:
-        verbose_name = _("product")
-        verbose_name_plural = _("products")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Purchase(SourcedModel):
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("customer")
-    )
-    product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("product")
-    )
-    purchased_on = models.DateField(_("purchase date"), default=helsinki_today)
-    amount = models.DecimalField(
-        _("amount (EUR, incl. VAT)"),
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.00"))],
-    )
-    invoice_number = models.CharField(_("invoice number"), max_length=50, blank=True)
-    purchased_by = models.ForeignKey(
-        Customer,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="purchases_made",
-        verbose_name=_("purchased by"),
-        limit_choices_to={"kind": Customer.Kind.PERSON},
-        help_text=_("The person who bought it for the organization."),
-    )
-    held_until = models.DateField(
-        _("kept for bookkeeping until"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_("Restricted: kept only for the Accounting Act until this day."),
-    )
-
-    class Meta:
-        verbose_name = _("purchase")
-        verbose_name_plural = _("purchases")
-        ordering = ["-purchased_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gte=0), name="customers_purchase_amount_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer} – {self.product} ({self.purchased_on})"
-
-    def clean(self) -> None:
-        if not (self.customer_id and self.purchased_by_id):
-            return
-        buyer = self.purchased_by
-        if buyer.kind != Customer.Kind.PERSON:
-            raise ValidationError({"purchased_by": _("The buyer must be a person.")})
-        if self.customer.kind == Customer.Kind.ORGANIZATION:
-            has_right = (
-                Authorization.objects.with_purchase_right(self.purchased_on)
-                .filter(person=buyer, organization_id=self.customer_id)
-                .exists()
-            )
-            if not has_right:
-                message = _(
-                    "This person had no purchase right for the organization on the purchase date."
-                )
-                raise ValidationError(
-                    {"purchased_by": ValidationError(message, code="no_purchase_right")}
-                )
-        elif buyer.pk != self.customer_id:
-            raise ValidationError(
-                {"purchased_by": _("For a person's own purchase, the buyer must be that person.")}
-            )
-
-
 class SocialMediaProfile(SourcedModel):
     """Social media data collected about a customer (Art 14: its source is named)."""
 
@@ -672,64 +416,3 @@ class SocialMediaProfile(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()}: {self.handle or self.url}"
-
-
-class AccountLinkReviewQuerySet(models.QuerySet):
-    def open(self) -> "AccountLinkReviewQuerySet":
-        return self.filter(resolved_at__isnull=True)
-
-
-class AccountLinkReview(models.Model):
-    """A verified portal account whose email matched several person records (or one that
-    already has an account): staff decide which record is the account holder's, and until
-    then the account is linked to nothing, so it sees nobody's data."""
-
-    user = models.ForeignKey(
-        User,
-        on_delete=models.CASCADE,
-        related_name="account_link_reviews",
-        verbose_name=_("portal account"),
-    )
-    email = models.EmailField(_("verified email"))
-    candidate_count = models.PositiveIntegerField(
-        _("matching person records"), help_text=_("How many person records had this email.")
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("resolved by"),
-    )
-    note = models.TextField(
-        _("note"),
-        blank=True,
-        validators=[validators.validate_no_personal_identity_code],
-        help_text=_("How the account holder's identity was checked."),
-    )
-
-    objects = AccountLinkReviewQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("account link review")
-        verbose_name_plural = _("account link reviews")
-        # Open cases first, oldest first, on every database (NULL sorts differently).
-        ordering = [models.F("resolved_at").asc(nulls_first=True), "created_at"]
-        constraints = [
-            # One open case per account: logging in again must not pile up duplicates.
-            models.UniqueConstraint(
-                fields=["user"],
-                condition=Q(resolved_at__isnull=True),
-                name="customers_accountlinkreview_one_open_per_user",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.email} ({self.candidate_count})"
-
-    @property
-    def is_resolved(self) -> bool:
-        return self.resolved_at is not None

@@ -9,8 +9,6 @@ not theirs answers 404 whatever the URL or form says. Writes go through services
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import wraps
-from typing import Concatenate
 from uuid import UUID
 
 from allauth.account.decorators import reauthentication_required
@@ -18,7 +16,6 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import (
@@ -31,19 +28,22 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from customers import services
 from customers.models import (
-    Authorization,
     BillingProfile,
     Customer,
     DataSource,
     User,
     helsinki_today,
 )
-from customers.portal_forms import (
+from privacy import registry
+from privacy.erasure import erasure_preview
+from privacy.http import client_ip
+from privacy.models import DataSubjectRequest
+from privacy.portal.access import organization_for, portal_view
+from privacy.portal.forms import (
     BillingProfileForm,
     ErasureRequestForm,
     ObjectionRequestForm,
@@ -53,11 +53,8 @@ from customers.portal_forms import (
     RestrictionRequestForm,
     field_label,
 )
-from privacy import registry
-from privacy.erasure import erasure_preview
-from privacy.http import client_ip
-from privacy.models import DataSubjectRequest
 from privacy.services import request_create
+from privacy.services.subject_access import customer_data_export
 from privacy.subject_data import (
     REDACTED,
     CategoryBlock,
@@ -75,69 +72,6 @@ EMAIL_FIELDS = {
     ("account.emailaddress", "email"),
     ("account.emailaddress", "primary"),
 }
-
-
-# -- Scoping ----------------------------------------------------------------------------------
-
-
-def portal_customer(user: User) -> Customer | None:
-    """The customer record linked to the signed-in account, if the link exists yet."""
-    if not user.is_authenticated:
-        return None
-    return Customer.objects.filter(user=user).first()
-
-
-def portal_view[**P](
-    view: Callable[Concatenate[HttpRequest, Customer, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """Signed in, linked to a customer (passed to the view), and never stored by a browser
-    or proxy cache: every portal page holds personal data."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        customer = portal_customer(request.user)
-        if customer is None:
-            # An account links to a person only through a verified email that matches
-            # exactly one record; until then it sees nobody's data.
-            return render(request, "customers/portal/pending.html")
-        return view(request, customer, *args, **kwargs)
-
-    return never_cache(login_required(wrapper))
-
-
-@dataclass(frozen=True)
-class OrganizationAccess:
-    organization: Customer
-    authorizations: list[Authorization]
-
-    @property
-    def roles(self) -> set[str]:
-        return {a.role for a in self.authorizations}
-
-    @property
-    def can_edit(self) -> bool:
-        return Authorization.Role.ADMIN in self.roles
-
-    @property
-    def can_see_purchases(self) -> bool:
-        return bool(self.roles & {Authorization.Role.ADMIN, Authorization.Role.PURCHASER})
-
-    @property
-    def can_see_billing(self) -> bool:
-        return bool(self.roles & {Authorization.Role.ADMIN, Authorization.Role.BILLING})
-
-
-def organization_for(customer: Customer, public_id: UUID) -> OrganizationAccess:
-    """The organization `customer` holds an active authorization for, or 404."""
-    authorizations = list(
-        Authorization.objects.active()
-        .filter(person=customer, organization__public_id=public_id)
-        .select_related("organization")
-        .order_by("role")
-    )
-    if not authorizations:
-        raise Http404("No such organization")
-    return OrganizationAccess(authorizations[0].organization, authorizations)
 
 
 def _add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -258,7 +192,7 @@ def home(request: HttpRequest, customer: Customer) -> HttpResponse:
     ]
     return render(
         request,
-        "customers/portal/home.html",
+        "privacy/portal/home.html",
         {
             "customer": customer,
             "blocks": blocks,
@@ -312,7 +246,7 @@ def profile(request: HttpRequest, customer: Customer) -> HttpResponse:
             if language_changed:
                 _set_language(response, updated.language)
             return response
-    return render(request, "customers/portal/profile.html", {"form": form, "customer": customer})
+    return render(request, "privacy/portal/profile.html", {"form": form, "customer": customer})
 
 
 def _rectified_organization(request: HttpRequest, customer: Customer) -> Customer | None:
@@ -366,7 +300,7 @@ def rectify(request: HttpRequest, customer: Customer) -> HttpResponse:
         form.initial["field"] = selected
     return render(
         request,
-        "customers/portal/rectify.html",
+        "privacy/portal/rectify.html",
         {
             "form": form,
             "selected": [choices[name] for name in selected],
@@ -387,7 +321,7 @@ def organization(request: HttpRequest, customer: Customer, public_id: UUID) -> H
     org = access.organization
     return render(
         request,
-        "customers/portal/organization.html",
+        "privacy/portal/organization.html",
         {
             "customer": customer,
             "access": access,
@@ -437,7 +371,7 @@ def _organization_form_page(
             return redirect("portal:organization", public_id=org.public_id)
     return render(
         request,
-        "customers/portal/organization_form.html",
+        "privacy/portal/organization_form.html",
         {"form": form, "organization": org, "title": title},
     )
 
@@ -478,11 +412,11 @@ def organization_billing(request: HttpRequest, customer: Customer, public_id: UU
 @require_safe
 @portal_view
 def export(request: HttpRequest, customer: Customer) -> HttpResponse:
-    return render(request, "customers/portal/export.html", {"customer": customer})
+    return render(request, "privacy/portal/export.html", {"customer": customer})
 
 
 def _download(request: HttpRequest, customer: Customer, export_format: str) -> HttpResponse:
-    result = services.customer_data_export(
+    result = customer_data_export(
         customer=customer,
         export_format=export_format,
         actor=request.user,
@@ -549,7 +483,7 @@ def requests(request: HttpRequest, customer: Customer) -> HttpResponse:
             return redirect("portal:requests")
     return render(
         request,
-        "customers/portal/requests.html",
+        "privacy/portal/requests.html",
         {
             "customer": customer,
             "requests": _requests_of(customer),
@@ -587,7 +521,7 @@ def erasure(request: HttpRequest, customer: Customer) -> HttpResponse:
         return redirect("portal:requests")
     return render(
         request,
-        "customers/portal/erasure.html",
+        "privacy/portal/erasure.html",
         {
             "customer": customer,
             "preview": erasure_preview(customer),
