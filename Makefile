@@ -1,7 +1,7 @@
 # Herocon Registry. The two commands a new user needs:
 #   make run    set everything up (Python 3.12+, .venv, migrations, roles, demo data) and
 #               serve the app on http://127.0.0.1:8000 with SQLite
-#   make test   the whole test suite plus ruff and the migrations check
+#   make test   the whole test suite plus ruff, the import contracts and the migrations check
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
@@ -23,6 +23,8 @@ run: setup
 lint: bootstrap
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	.venv/bin/lint-imports --no-cache --no-logo
+	$(PY) scripts/import_cycles.py
 	$(MANAGE) makemigrations --check --dry-run
 
 pytest: bootstrap

@@ -42,7 +42,7 @@ class HeroconAdminSite(AdminSite):
         context["can_view_ropa"] = user.is_authenticated and user.has_perm(
             "privacy.view_record_of_processing"
         )
-        # The DPO toolkit's own pages (privacy/admin_registers.py decides who may open them).
+        # The DPO toolkit's own pages (privacy/admin/pages.py decides who may open them).
         context["can_review_access"] = user.is_authenticated and user.has_perm(
             "privacy.add_accessreview"
         )

@@ -1,4 +1,4 @@
-"""Declarations of every field of every installed model (see privacy/registry.py).
+"""Declarations of every field of every installed model (see privacy/registry/).
 
 Third-party models that hold personal data (allauth's email addresses, confirmations and
 MFA authenticators, Django's sessions and admin log) are declared here too, so the notice,

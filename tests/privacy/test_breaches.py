@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from customers import roles
 from customers.models import User
-from privacy.admin_registers import breach_state
+from privacy.admin.breaches import breach_state
 from privacy.models import AuditEvent, Breach
 from privacy.services import (
     audit_log_verify,

@@ -1,3 +1,5 @@
+"""Admin of recipients, the audit log, privacy notice versions and the record of processing."""
+
 from typing import Any
 
 from django.contrib import admin, messages
@@ -10,19 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import AuditedAdminMixin
-from privacy import (
-    admin_requests,  # noqa: F401  (registers the request queue's admin)
-    ropa,
-)
-from privacy.admin_registers import (
-    access_review_view,
-    art14_pending_view,
-    bundle_download_view,
-    register_download_view,
-    registers_view,
-)
+from privacy import ropa
 from privacy.audit import audited_save
-from privacy.dashboard import dashboard_view
 from privacy.http import client_ip
 from privacy.models import LANGUAGE_CODES, AuditEvent, NoticeVersion, Recipient
 from privacy.notice import render_notice
@@ -195,15 +186,3 @@ def record_of_processing_view(request: HttpRequest) -> HttpResponse:
         "rows": list(ropa.rows(language if language in LANGUAGE_CODES else "fi")),
     }
     return TemplateResponse(request, "admin/privacy/record_of_processing.html", context)
-
-
-for route, view, name in [
-    ("privacy/record-of-processing/", record_of_processing_view, "privacy_record_of_processing"),
-    ("privacy/dashboard/", dashboard_view, "privacy_dashboard"),
-    ("privacy/access-review/", access_review_view, "privacy_access_review"),
-    ("privacy/art14-notices/", art14_pending_view, "privacy_art14_pending"),
-    ("privacy/exports/", registers_view, "privacy_exports"),
-    ("privacy/exports/bundle.zip", bundle_download_view, "privacy_export_bundle"),
-    ("privacy/exports/<str:name>.csv", register_download_view, "privacy_export_register"),
-]:
-    admin.site.register_page(route, view, name)

@@ -1,10 +1,8 @@
-"""The DPO's queue of data subject requests and the erasure receipts (imported by
-privacy/admin.py).
+"""Admin of the DPO's queue of data subject requests and of the erasure receipts."""
 
-Customer service logs requests that came by phone, letter or email (the add form calls
-`request_create`); the DPO moves them through their steps with the buttons on the change
-page, each a service call. No field of an existing request is edited by hand.
-"""
+# Customer service logs requests that came by phone, letter or email (the add form calls
+# `request_create`); the DPO moves them through their steps with the buttons on the change
+# page, each a service call. No field of an existing request is edited by hand.
 
 from collections.abc import Callable
 from datetime import timedelta
