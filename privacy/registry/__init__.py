@@ -21,6 +21,9 @@ from django.db import models
 from django.utils.module_loading import autodiscover_modules
 
 from privacy.registry.declarations import (
+    LINK,
+    ROW_ID,
+    SYSTEM_TIME,
     Declaration,
     ModelDeclaration,
     NotPersonal,
@@ -54,10 +57,13 @@ __all__ = [
     "CATEGORIES",
     "DATA_SUBJECTS",
     "HOLD_RETENTION",
+    "LINK",
     "PURPOSES",
     "REGISTRY",
     "RETENTION",
+    "ROW_ID",
     "SOURCES",
+    "SYSTEM_TIME",
     "Category",
     "CategorySummary",
     "Declaration",
@@ -121,8 +127,8 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    # privacy.personal_data declares the project's and the third-party models; other apps
-    # may add their own personal_data module.
+    # Each app declares its own models (customers, consents, privacy); privacy's module
+    # also declares the third-party ones.
     try:
         autodiscover_modules("personal_data")
     except Exception:

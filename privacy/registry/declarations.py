@@ -96,3 +96,9 @@ def _personal_field(model: str, name: str, spec: personal) -> PersonalField:
     if erasure == Erasure.HOLD and spec.retention not in HOLD_RETENTION:
         raise ValueError(f"{where}: a hold needs a bookkeeping retention, not {spec.retention!r}")
     return PersonalField(model, name, spec.category, purposes, spec.retention, erasure, spec.source)
+
+
+# Shorthands every app's personal_data module declares with.
+ROW_ID = not_personal("internal row number")
+LINK = not_personal("link to a record declared elsewhere")
+SYSTEM_TIME = not_personal("time the row was written, about the record not the person")

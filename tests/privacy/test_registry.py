@@ -92,7 +92,7 @@ def _run_check(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_every_field_of_every_installed_model_is_declared():
     missing = undeclared_fields()
-    assert missing == [], "declare these in privacy/personal_data.py: " + ", ".join(missing)
+    assert missing == [], "declare these in the app's personal_data.py: " + ", ".join(missing)
 
 
 def test_no_declaration_names_a_model_or_field_that_no_longer_exists():
