@@ -7,13 +7,10 @@ not theirs answers 404 whatever the URL or form says. Writes go through services
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 from uuid import UUID
 
 from allauth.account.decorators import reauthentication_required
 from django import forms
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,10 +32,8 @@ from customers.models import (
     BillingProfile,
     Customer,
     DataSource,
-    User,
     helsinki_today,
 )
-from privacy import registry
 from privacy.erasure import erasure_preview
 from privacy.http import client_ip
 from privacy.models import DataSubjectRequest
@@ -51,27 +46,14 @@ from privacy.portal.forms import (
     ProfileForm,
     RectificationForm,
     RestrictionRequestForm,
-    field_label,
 )
+from privacy.portal.presenters import BlockView, activity_rows, record_view
 from privacy.services import request_create
 from privacy.services.subject_access import customer_data_export
 from privacy.subject_data import (
-    REDACTED,
-    CategoryBlock,
-    Record,
-    subject_activity,
     subject_data,
     subject_organizations,
 )
-
-RECENT_ACTIVITY = 50
-# Email addresses change only through allauth's flow, which verifies the new address.
-EMAIL_FIELDS = {
-    ("customers.customer", "email"),
-    ("customers.user", "email"),
-    ("account.emailaddress", "email"),
-    ("account.emailaddress", "primary"),
-}
 
 
 def _add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -86,99 +68,6 @@ def _add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 # -- All my data ------------------------------------------------------------------------------
 
 
-@dataclass
-class RecordView:
-    record: Record
-    edit_profile: bool = False
-    edit_email: bool = False
-    # Registry names (model.field) of the values the person cannot edit themselves.
-    rectify: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BlockView:
-    block: CategoryBlock
-    records: list[RecordView]
-
-
-def _record_view(customer: Customer, record: Record) -> RecordView:
-    view = RecordView(record)
-    own_record = record.model == "customers.customer" and record.instance.pk == customer.pk
-    for value in record.fields:
-        if value.value in (None, "", [], False) or (record.model, value.name) in REDACTED:
-            continue
-        decl = registry.declaration_for(record.model, value.name)
-        if isinstance(decl, registry.PersonalField) and decl.source == "system":
-            # Written by the service itself (sign-in times, ids, sessions): a record of
-            # what happened, not a claim about the person that could be corrected.
-            continue
-        if own_record and value.name in services.SUBJECT_EDITABLE_FIELDS:
-            view.edit_profile = True
-        elif (record.model, value.name) in EMAIL_FIELDS:
-            view.edit_email = True
-        else:
-            view.rectify.append(f"{record.model}.{value.name}")
-    return view
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    time: datetime
-    action: str
-    record: str
-    fields: list[str]
-    by: str
-
-
-def _model_name(object_type: str) -> str:
-    try:
-        return str(apps.get_model(object_type)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return object_type
-
-
-def _field_names(object_type: str, names: list[str]) -> list[str]:
-    labels = []
-    for name in names:
-        if name.count(".") == 2:
-            labels.append(field_label(name))
-            continue
-        try:
-            labels.append(str(apps.get_model(object_type)._meta.get_field(name).verbose_name))
-        except (LookupError, ValueError):
-            labels.append(name)
-    return labels
-
-
-def activity_rows(
-    customer: Customer, user: User, limit: int = RECENT_ACTIVITY
-) -> list[ActivityRow]:
-    """My history: what was done with my data and what I did, newest first."""
-    rows = []
-    for event in subject_activity(customer)[:limit]:
-        if event.actor_id == user.pk:
-            by = _("You")
-        elif event.actor_id:
-            by = _("Herocon staff")
-        else:
-            by = _("The service")
-        if event.object_type == "customers.customer" and event.object_id != str(customer.pk):
-            # Another customer record the person acted on: one of their organizations.
-            record = _("organization")
-        else:
-            record = _model_name(event.object_type)
-        rows.append(
-            ActivityRow(
-                time=event.created_at,
-                action=str(event.get_action_display()),
-                record=record,
-                fields=_field_names(event.object_type, list(event.changed_fields or [])),
-                by=by,
-            )
-        )
-    return rows
-
-
 def _requests_of(customer: Customer) -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(customer=customer).order_by("-received_on", "-id")
 
@@ -187,7 +76,7 @@ def _requests_of(customer: Customer) -> QuerySet[DataSubjectRequest]:
 @portal_view
 def home(request: HttpRequest, customer: Customer) -> HttpResponse:
     blocks = [
-        BlockView(block, [_record_view(customer, record) for record in block.records])
+        BlockView(block, [record_view(customer, record) for record in block.records])
         for block in subject_data(customer)
     ]
     return render(
