@@ -184,6 +184,7 @@ declare(
         "groups": _STAFF,
         "user_permissions": _STAFF,
         "notice_version_seen": _ACCOUNT_SYSTEM,
+        "created_by": _STAFF,
     },
 )
 
@@ -198,6 +199,9 @@ declare(
         "valid_from": _GRANT,
         "valid_until": _GRANT,
         "granted_by": _GRANT,
+        "approved_until": _GRANT,
+        "approved_by": _GRANT,
+        "approved_at": _GRANT,
         "created_at": _GRANT,
     },
 )

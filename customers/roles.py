@@ -10,6 +10,11 @@ MARKETING = "Marketing"
 DPO = "DPO"
 TECHNICAL_ADMIN = "Technical admin"
 
+# The roles that reach customer data. A grant of one takes effect only once a second
+# person approves it (issue 10: separation of duties): the DPO approves, and a DPO grant
+# needs another DPO or, where there is no other, STAFF_ACCESS_APPROVER_EMAIL.
+NEEDS_APPROVAL = frozenset({CUSTOMER_SERVICE, SALES, MARKETING, DPO})
+
 
 def _crud(app_model: str, *actions: str) -> list[str]:
     app, model = app_model.split(".")
@@ -61,7 +66,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # "View everything" includes who holds staff access and what each role permits
         # (Art 32 access control is the DPO's to check), but not change any of it.
         *_crud("customers.user", "view"),
-        *_crud("customers.staffrolegrant", "view"),
+        # ... and approve the grants of roles that reach customer data, made by others.
+        *_crud("customers.staffrolegrant", "view", "approve"),
         *_crud("customers.accountlinkreview", "view"),
         *_crud("auth.group", "view"),
         *_crud("privacy.recipient", "view", "add", "change", "delete"),

@@ -12,9 +12,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consents.services import suppression_apply
+from customers import roles
 from customers.models import (
     AccountLinkReview,
     Authorization,
@@ -226,6 +228,12 @@ def account_link_review_resolve(
 # -- Staff roles ---------------------------------------------------------------------------
 
 
+def _needs_approval(group: Group, actor: User | None) -> bool:
+    # A grant made by a command (actor None: setup, demo data) is the operator's, who holds
+    # the server already; one made in the admin by a person needs a second person.
+    return actor is not None and group.name in roles.NEEDS_APPROVAL
+
+
 @transaction.atomic
 def staff_role_grant(
     *,
@@ -237,16 +245,32 @@ def staff_role_grant(
     actor: User | None,
     client_ip: str | None = None,
 ) -> StaffRoleGrant:
-    """Grant (or renew) a role to a staff member for a reason until a day (seed section 9)."""
+    """Grant (or renew) a role to a staff member for a reason until a day (seed section 9).
+
+    A role that reaches customer data counts only once a second person approved it
+    (`staff_role_grant_approve`): until then the grant waits, and a renewal keeps only the
+    part already approved in force."""
     if actor is not None and actor.pk == user.pk:
         raise ValidationError({"user": "Nobody can grant a role to themselves."}, code="self_grant")
-    grant = StaffRoleGrant.objects.filter(user=user, group=group).first() or StaffRoleGrant(
+    grant = StaffRoleGrant.objects.select_for_update().filter(
         user=user, group=group
+    ).first() or StaffRoleGrant(user=user, group=group)
+    today = helsinki_today()
+    # Moving a future start closer brings access forward, which the approval did not cover.
+    starts_earlier = (
+        grant.pk is not None
+        and grant.valid_from > today
+        and (valid_from or today) < grant.valid_from
     )
     grant.reason = reason
-    grant.valid_from = valid_from or helsinki_today()
+    grant.valid_from = valid_from or today
     grant.valid_until = valid_until
     grant.granted_by = actor
+    if not _needs_approval(group, actor):
+        grant.approved_until, grant.approved_by, grant.approved_at = valid_until, None, None
+    elif grant.approved_until is not None:
+        # Shortening needs nobody's approval; starting earlier or ending later does.
+        grant.approved_until = None if starts_earlier else min(grant.approved_until, valid_until)
     audited_save(
         instance=grant,
         actor=actor,
@@ -254,7 +278,92 @@ def staff_role_grant(
         changed_fields=["group", "reason", "valid_from", "valid_until"],
         client_ip=client_ip,
     )
-    user.groups.add(group)
+    if grant.approved_until is not None:
+        user.groups.add(group)
+    return grant
+
+
+def staff_role_approval_error(grant: StaffRoleGrant, approver: User) -> str | None:
+    """Why `approver` may not approve (or refuse) `grant`, or None when they may.
+
+    Nobody decides on their own access, on a grant they asked for, or on the access of an
+    account they created. Grants are decided by a DPO; a DPO grant by another DPO or, when
+    there is no other, by the approver named in STAFF_ACCESS_APPROVER_EMAIL."""
+    if grant.group.name not in roles.NEEDS_APPROVAL:
+        return gettext("This role needs no approval.")
+    if not grant.awaiting_approval:
+        return gettext("This grant is already approved.")
+    if approver.pk == grant.user_id:
+        return gettext("Nobody can approve their own access.")
+    if approver.pk == grant.granted_by_id:
+        return gettext("The person who asked for a grant cannot approve it.")
+    if approver.pk == grant.user.created_by_id:
+        return gettext("Nobody can approve access for an account they created.")
+    dpos = StaffRoleGrant.objects.active().filter(group__name=roles.DPO)
+    if dpos.filter(user=approver).exists():
+        return None
+    named = settings.STAFF_ACCESS_APPROVER_EMAIL
+    if (
+        grant.group.name == roles.DPO
+        and named
+        and approver.is_staff
+        and approver.email.lower() == named
+        and not dpos.exclude(user_id=grant.user_id).exists()
+    ):
+        return None
+    return gettext("Only a DPO can approve this grant.")
+
+
+def _require_approver(grant: StaffRoleGrant, approver: User) -> None:
+    error = staff_role_approval_error(grant, approver)
+    if error:
+        raise PermissionDenied(error)
+
+
+@transaction.atomic
+def staff_role_grant_approve(
+    *, grant: StaffRoleGrant, actor: User, client_ip: str | None = None
+) -> StaffRoleGrant:
+    """A second person approves a grant (or its extension): from now on it counts."""
+    grant = (
+        StaffRoleGrant.objects.select_for_update().select_related("user", "group").get(pk=grant.pk)
+    )
+    _require_approver(grant, actor)
+    grant.approved_until = grant.valid_until
+    grant.approved_by = actor
+    grant.approved_at = timezone.now()
+    audited_save(
+        instance=grant,
+        actor=actor,
+        action=AuditEvent.Action.APPROVE,
+        update_fields=["approved_until", "approved_by", "approved_at"],
+        client_ip=client_ip,
+    )
+    grant.user.groups.add(grant.group)
+    return grant
+
+
+@transaction.atomic
+def staff_role_grant_refuse(
+    *, grant: StaffRoleGrant, actor: User, client_ip: str | None = None
+) -> StaffRoleGrant | None:
+    """Refuse a grant waiting for approval: a new one goes, an extension is taken back to
+    the day already approved. Returns what is left (None when the grant went)."""
+    grant = (
+        StaffRoleGrant.objects.select_for_update().select_related("user", "group").get(pk=grant.pk)
+    )
+    _require_approver(grant, actor)
+    if grant.approved_until is None or grant.approved_until < grant.valid_from:
+        _grant_remove(grant, action=AuditEvent.Action.REFUSE, actor=actor, client_ip=client_ip)
+        return None
+    grant.valid_until = grant.approved_until
+    audited_save(
+        instance=grant,
+        actor=actor,
+        action=AuditEvent.Action.REFUSE,
+        update_fields=["valid_until"],
+        client_ip=client_ip,
+    )
     return grant
 
 

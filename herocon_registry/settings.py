@@ -259,6 +259,9 @@ CONTROLLER_ADDRESS = env_str("CONTROLLER_ADDRESS")
 CONTROLLER_PHONE = env_str("CONTROLLER_PHONE")
 CONTROLLER_PRIVACY_EMAIL = env_str("CONTROLLER_PRIVACY_EMAIL")
 DPO_EMAIL = env_str("DPO_EMAIL", CONTROLLER_PRIVACY_EMAIL)
+# The staff account that approves a DPO role grant when there is no other DPO to do it
+# (separation of duties, customers.roles.NEEDS_APPROVAL); empty: only another DPO can.
+STAFF_ACCESS_APPROVER_EMAIL = env_str("STAFF_ACCESS_APPROVER_EMAIL").lower()
 
 # Retention (DESIGN.md, "Default retention"): every period in one place.
 RETENTION = {

@@ -169,12 +169,14 @@ def make_staff(setup_roles: None, make_user: Callable[..., User]) -> Callable[..
         if mfa:
             TOTP.activate(user, TOTP_SECRET)
         if role:
+            until = valid_until or helsinki_today() + timedelta(days=365)
             StaffRoleGrant.objects.create(
                 user=user,
                 group=Group.objects.get(name=role),
                 reason="Test",
                 valid_from=helsinki_today() - timedelta(days=30),
-                valid_until=valid_until or helsinki_today() + timedelta(days=365),
+                valid_until=until,
+                approved_until=until,
             )
             user.groups.add(Group.objects.get(name=role))
         return user

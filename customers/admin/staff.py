@@ -3,14 +3,18 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from customers import services
+from customers import roles, services
 from customers.admin.base import AuditedAdminMixin
 from customers.models import AccountLinkReview, Customer, StaffRoleGrant, User
 from privacy.audit import audit_event_record
@@ -132,12 +136,33 @@ class RoleGrantInline(admin.TabularInline):
     model = StaffRoleGrant
     fk_name = "user"
     extra = 0
-    fields = ("group", "reason", "valid_from", "valid_until", "granted_by")
-    readonly_fields = ("group", "reason", "valid_from", "valid_until", "granted_by")
+    fields = ("group", "reason", "valid_from", "valid_until", "granted_by", "approval")
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("approval"))
+    def approval(self, obj: StaffRoleGrant) -> str:
+        return approval_state(obj)
+
+
+def approval_state(grant: StaffRoleGrant) -> str:
+    """The approval, in words: by whom and until when, or what is still waiting."""
+    if grant.group.name not in roles.NEEDS_APPROVAL:
+        return str(_("Not needed"))
+    if grant.approved_until is None:
+        return str(_("Waiting for approval"))
+    approved = _("Approved by %(who)s until %(day)s") % {
+        "who": grant.approved_by or _("the setup"),
+        "day": date_format(grant.approved_until, "SHORT_DATE_FORMAT"),
+    }
+    if grant.awaiting_approval:
+        return str(
+            _("%(approved)s; the extension is waiting for approval") % {"approved": approved}
+        )
+    return str(approved)
 
 
 @admin.register(User)
@@ -181,6 +206,9 @@ class StaffUserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         obj.is_staff = True  # this admin creates and edits staff accounts only
+        if not change:
+            # The creator may ask for the account's roles, never approve them.
+            obj.created_by = request.user
         super().save_model(request, obj, form, change)
         audit_event_record(
             action=AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE,
@@ -224,6 +252,24 @@ class StaffRoleGrantForm(forms.ModelForm):
         return cleaned
 
 
+class ApprovalFilter(admin.SimpleListFilter):
+    title = _("approval")
+    parameter_name = "approval"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("waiting", _("Waiting for approval"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "waiting":
+            return queryset.filter(pk__in=StaffRoleGrant.objects.awaiting_approval())
+        return queryset
+
+
+def _is_named_approver(user: Any) -> bool:
+    named = settings.STAFF_ACCESS_APPROVER_EMAIL
+    return bool(named and user.is_authenticated and user.is_staff and user.email.lower() == named)
+
+
 @admin.register(StaffRoleGrant)
 class StaffRoleGrantAdmin(admin.ModelAdmin):
     form = StaffRoleGrantForm
@@ -235,11 +281,65 @@ class StaffRoleGrantAdmin(admin.ModelAdmin):
         "valid_until",
         "in_force",
         "granted_by",
+        "approval",
     )
-    list_filter = ("group", "valid_until")
+    list_filter = (ApprovalFilter, "group", "valid_until")
     search_fields = ("user__email", "reason")
-    list_select_related = ["user", "group", "granted_by"]
+    list_select_related = ["user", "group", "granted_by", "approved_by"]
     autocomplete_fields = ["user"]
+    readonly_fields = ("approval",)
+    actions = ["approve_grants", "refuse_grants"]
+
+    @admin.display(description=_("approval"))
+    def approval(self, obj: StaffRoleGrant) -> str:
+        return approval_state(obj) if obj.pk else "–"
+
+    # The approver named for a lone DPO's grants holds no role: they see the grants and
+    # decide on them, nothing else.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or _is_named_approver(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) or _is_named_approver(request.user)
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.approve_staffrolegrant") or _is_named_approver(
+            request.user
+        )
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, approve: bool) -> None:
+        decided, refused = 0, []
+        for grant in queryset.select_related("user", "group"):
+            try:
+                if approve:
+                    services.staff_role_grant_approve(
+                        grant=grant, actor=request.user, client_ip=client_ip(request)
+                    )
+                else:
+                    services.staff_role_grant_refuse(
+                        grant=grant, actor=request.user, client_ip=client_ip(request)
+                    )
+            except PermissionDenied as exc:
+                refused.append(f"{grant}: {exc}")
+            else:
+                decided += 1
+        if decided:
+            message = (
+                ngettext("%(count)d grant approved.", "%(count)d grants approved.", decided)
+                if approve
+                else ngettext("%(count)d grant refused.", "%(count)d grants refused.", decided)
+            )
+            self.message_user(request, message % {"count": decided}, messages.SUCCESS)
+        for problem in refused:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description=_("Approve the selected grants"), permissions=["approve"])
+    def approve_grants(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Refuse the selected grants"), permissions=["approve"])
+    def refuse_grants(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, approve=False)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StaffRoleGrant]:
         queryset = super().get_queryset(request)
@@ -276,6 +376,16 @@ class StaffRoleGrantAdmin(admin.ModelAdmin):
         )
         obj.pk = grant.pk
         obj._state.adding = False
+        if grant.awaiting_approval and grant.group.name in roles.NEEDS_APPROVAL:
+            self.message_user(
+                request,
+                _(
+                    "The role counts only once a DPO approves it: until then the grant waits "
+                    "(“%(grant)s”)."
+                )
+                % {"grant": grant},
+                messages.WARNING,
+            )
 
     def delete_model(self, request: HttpRequest, obj: StaffRoleGrant) -> None:
         services.staff_role_revoke(grant=obj, actor=request.user, client_ip=client_ip(request))

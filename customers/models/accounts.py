@@ -54,6 +54,16 @@ class User(AbstractUser):
         editable=False,
         help_text=_("The newest privacy notice version this user has been told about."),
     )
+    # Who made a staff account: they may ask for its roles, never approve them.
+    created_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -84,7 +94,16 @@ class StaffRoleGrantQuerySet(models.QuerySet):
     def active(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
         """Grants in force on `on` (Helsinki date): the end date includes its whole day."""
         on = on or helsinki_today()
-        return self.filter(valid_from__lte=on, valid_until__gte=on, user__is_active=True)
+        return self.filter(
+            valid_from__lte=on, valid_until__gte=on, approved_until__gte=on, user__is_active=True
+        )
+
+    def awaiting_approval(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
+        """Grants (or extensions of them) a second person has yet to approve, not over yet."""
+        on = on or helsinki_today()
+        return self.filter(valid_until__gte=on).filter(
+            Q(approved_until__isnull=True) | Q(approved_until__lt=models.F("valid_until"))
+        )
 
     def expired(self, on: date | None = None) -> "StaffRoleGrantQuerySet":
         on = on or helsinki_today()
@@ -113,6 +132,26 @@ class StaffRoleGrant(models.Model):
         related_name="+",
         verbose_name=_("granted by"),
     )
+    # Separation of duties: a role that reaches customer data counts only up to the day a
+    # second person approved (roles.NEEDS_APPROVAL); an extension waits for its own approval
+    # while the approved part stays in force.
+    approved_until = models.DateField(
+        _("approved until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The grant gives access only up to this day; empty until approved."),
+    )
+    approved_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = StaffRoleGrantQuerySet.as_manager()
@@ -121,6 +160,7 @@ class StaffRoleGrant(models.Model):
         verbose_name = _("staff role grant")
         verbose_name_plural = _("staff role grants")
         ordering = ["valid_until"]
+        permissions = [("approve_staffrolegrant", _("Can approve staff role grants"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "group"], name="customers_staffrolegrant_one_per_role"
@@ -145,7 +185,12 @@ class StaffRoleGrant(models.Model):
 
     def is_active(self, on: date | None = None) -> bool:
         on = on or helsinki_today()
-        return self.valid_from <= on <= self.valid_until
+        approved = self.approved_until is not None and on <= self.approved_until
+        return approved and self.valid_from <= on <= self.valid_until
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.approved_until is None or self.approved_until < self.valid_until
 
 
 # -- Account links ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers.models import Customer, helsinki_today
+from customers.models import Customer, StaffRoleGrant, helsinki_today
 from privacy.admin.base import _apply_validation_error
 from privacy.bundle import bundle_write
 from privacy.exports import REGISTER_NAMES, RegisterLines
@@ -74,6 +74,9 @@ def access_review_view(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": _("Staff access review"),
         "grants": grants,
+        "awaiting": StaffRoleGrant.objects.awaiting_approval(today)
+        .select_related("user", "group", "granted_by")
+        .order_by("valid_from", "user__email"),
         "form": form,
         "last_review": AccessReview.objects.order_by("-reviewed_at").first(),
         "reviews": AccessReview.objects.order_by("-reviewed_at")[:20],

@@ -36,6 +36,8 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("Imported")
         GRANT = "grant", _("Role granted")
         REVOKE = "revoke", _("Role revoked")
+        APPROVE = "approve", _("Role approved")
+        REFUSE = "refuse", _("Role refused")
         EXPIRE = "expire", _("Role expired")
         PUBLISH = "publish", _("Published")
 

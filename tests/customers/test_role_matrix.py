@@ -315,7 +315,11 @@ def test_not_even_every_role_at_once_or_a_superuser_may_delete_customers_or_edit
         if role != roles.DPO:
             group = Group.objects.get(name=role)
             StaffRoleGrant.objects.create(
-                user=everyone, group=group, reason="Test", valid_until=helsinki_today()
+                user=everyone,
+                group=group,
+                reason="Test",
+                valid_until=helsinki_today(),
+                approved_until=helsinki_today(),
             )
             everyone.groups.add(group)
     superuser = make_user("root@herocon.example", is_staff=True, is_superuser=True)
@@ -458,8 +462,9 @@ def test_expire_staff_access_keeps_the_memberships_of_other_roles(
 ) -> None:
     user = make_staff(roles.SALES, valid_until=helsinki_today() - timedelta(days=1))
     dpo_group = Group.objects.get(name=roles.DPO)
+    until = helsinki_today() + timedelta(1)
     StaffRoleGrant.objects.create(
-        user=user, group=dpo_group, reason="Cover", valid_until=helsinki_today() + timedelta(1)
+        user=user, group=dpo_group, reason="Cover", valid_until=until, approved_until=until
     )
     user.groups.add(dpo_group)
 

@@ -112,8 +112,9 @@ def test_the_admin_shows_the_roles_in_force(
 ) -> None:
     user = make_staff(roles.DPO)
     sales = Group.objects.get(name=roles.SALES)
+    until = helsinki_today() + timedelta(days=5)
     StaffRoleGrant.objects.create(
-        user=user, group=sales, reason="Cover", valid_until=helsinki_today() + timedelta(days=5)
+        user=user, group=sales, reason="Cover", valid_until=until, approved_until=until
     )
     user.groups.add(sales)
     client = Client()
@@ -267,7 +268,7 @@ def test_the_technical_admin_cannot_extend_their_own_grant(
     assert _events_after(last) == []
 
 
-def test_the_technical_admin_grants_a_role_to_another_staff_member(
+def test_the_technical_admin_asks_for_a_role_for_another_staff_member_and_it_waits(
     tech_client: Client, technical_admin: User, make_staff: Callable[..., User]
 ) -> None:
     colleague = make_staff(None, email="colleague@herocon.example")
@@ -281,8 +282,10 @@ def test_the_technical_admin_grants_a_role_to_another_staff_member(
     assert grant.reason == "Covers the DPO's holiday"
     assert grant.valid_until == helsinki_today() + timedelta(days=14)
     assert grant.granted_by == technical_admin
-    assert list(colleague.groups.values_list("name", flat=True)) == [roles.DPO]
-    assert User.objects.get(pk=colleague.pk).has_perm("privacy.view_auditevent")
+    # A role that reaches customer data waits for a second person (issue 10).
+    assert grant.awaiting_approval and grant.approved_until is None
+    assert list(colleague.groups.values_list("name", flat=True)) == []
+    assert not User.objects.get(pk=colleague.pk).has_perm("privacy.view_auditevent")
     events = _events_after(last)
     assert [(e.action, e.object_type, e.object_id, e.actor_id) for e in events] == [
         ("grant", "customers.staffrolegrant", str(grant.pk), technical_admin.pk)
