@@ -7,4 +7,4 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customer register")
 
     def ready(self) -> None:
-        from customers import signals  # noqa: F401  (connects the allauth receivers)
+        from customers import checks, signals  # noqa: F401  (deploy checks, allauth receivers)

@@ -1,11 +1,15 @@
-"""Staff must have two-factor authentication before any admin page (DESIGN.md, "Roles")."""
+"""Staff must have two-factor authentication before any admin page (DESIGN.md, "Roles"),
+and sessions end on the server when idle, too old, or without a role."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -51,4 +55,62 @@ class StaffMFARequiredMiddleware:
             )
             target = reverse("mfa_activate_totp")
             return HttpResponseRedirect(f"{target}?{urlencode({'next': request.path})}")
+        return None
+
+
+# Session keys of the policy below.
+LOGIN_AT = "herocon_login_at"
+LAST_SEEN = "herocon_last_seen"
+HELD_ROLES = "herocon_held_roles"
+# The last-seen time is written at most this often, so a busy page does not save the
+# session on every request; the idle limit is measured to within this much.
+TOUCH_EVERY = 30
+
+
+class SessionPolicyMiddleware:
+    """Sessions end on the server (ASVS 5.0 V7.3): after SESSION_IDLE_TIMEOUT_CUSTOMER or
+    SESSION_IDLE_TIMEOUT_STAFF seconds without a request, a staff session also
+    STAFF_SESSION_MAX_AGE seconds after its login, whatever the activity, and a staff
+    session whose last role grant has ended. The next request is then anonymous and is
+    sent to the login page. (Logout, deactivation and erasure end sessions through
+    Django's own checks: the session is flushed, or the user no longer loads.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            reason = self._ended(request, user, time.time())
+            if reason:
+                logout(request)
+                messages.info(request, reason, fail_silently=True)
+                login_url = reverse("account_login")
+                return HttpResponseRedirect(f"{login_url}?{urlencode({'next': request.path})}")
+        return self.get_response(request)
+
+    def _ended(self, request: HttpRequest, user: Any, now: float) -> str | None:
+        session = request.session
+        staff = user.is_staff
+        idle = (
+            settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT_CUSTOMER
+        )
+        last_seen = session.get(LAST_SEEN)
+        if last_seen is not None and now - last_seen > idle:
+            return _("You were signed out after %(minutes)d minutes without activity.") % {
+                "minutes": idle // 60
+            }
+        login_at = session.setdefault(LOGIN_AT, now)
+        if staff and now - login_at > settings.STAFF_SESSION_MAX_AGE:
+            return _("Staff sessions end %(hours)d hours after signing in: sign in again.") % {
+                "hours": settings.STAFF_SESSION_MAX_AGE // 3600
+            }
+        if staff and not user.is_superuser:
+            holds_roles = bool(user.active_role_names())
+            if session.get(HELD_ROLES) and not holds_roles:
+                return _("Your last staff role has ended, so you were signed out.")
+            if holds_roles and not session.get(HELD_ROLES):
+                session[HELD_ROLES] = True
+        if last_seen is None or now - last_seen >= TOUCH_EVERY:
+            session[LAST_SEEN] = now
         return None

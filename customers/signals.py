@@ -4,7 +4,7 @@ to a service; the rules stay in customers/services.py."""
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from allauth.account.signals import email_changed
+from allauth.account.signals import authentication_step_completed, email_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -25,3 +25,12 @@ def sync_customer_email(
         services.customer_email_sync(
             user=user, email=to_email_address.email, actor=user, client_ip=client_ip(request)
         )
+
+
+@receiver(authentication_step_completed)
+def new_session_id_after_each_step(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """A fresh session id after the password, the TOTP code and every reauthentication
+    (ASVS 5.0 V7.2): a session id seen before a step is worthless after it."""
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        session.cycle_key()

@@ -67,8 +67,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, before a session is counted as active.
+    "customers.middleware.SessionPolicyMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "customers.middleware.StaffMFARequiredMiddleware",
     "privacy.middleware.NoticeUpdateMiddleware",
 ]
@@ -173,7 +175,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Herocon] "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/ip,5/5m/key",
 }
+# The user hears of every change to their password, email addresses and two-factor
+# authentication, by mail, so a change they did not make does not go unnoticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Signup, login and password reset answer alike whether or not the address has an account.
+ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery-code seeds are encrypted in the database (customers.mfa).
+MFA_ADAPTER = "customers.mfa.MFAAdapter"
+# Fernet keys, comma-separated, newest first: the first encrypts, all decrypt, and
+# `manage.py rotate_mfa_keys` re-encrypts everything with the first. Empty: a key derived
+# from SECRET_KEY (development only; the deploy check warns).
+MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS")
 # A customer sees their sessions (where, when last active) at /accounts/sessions/ and can
 # end the others; the last-seen time and address are what make the list useful.
 USERSESSIONS_TRACK_ACTIVITY = True
@@ -242,6 +255,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", int(timedelta(hours=12).total_seconds()))
+# Enforced on the server by customers.middleware.SessionPolicyMiddleware (seconds).
+SESSION_IDLE_TIMEOUT_CUSTOMER = env_int("SESSION_IDLE_TIMEOUT_CUSTOMER", 30 * 60, minimum=60)
+SESSION_IDLE_TIMEOUT_STAFF = env_int("SESSION_IDLE_TIMEOUT_STAFF", 15 * 60, minimum=60)
+STAFF_SESSION_MAX_AGE = env_int("STAFF_SESSION_MAX_AGE", 8 * 3600, minimum=600)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 _BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 # With TLS on, HSTS for a year with subdomains unless told otherwise.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -28,16 +29,17 @@ POLICY = {
 
 
 def env_example() -> dict[str, str]:
-    """`.env.example` as a deployment would read it; the two secrets it leaves blank (it
-    must never hold them) get fresh random values."""
+    """`.env.example` as a deployment would read it; the secrets it leaves blank (it must
+    never hold them) get fresh random values."""
     values = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
         match = re.match(r"^([A-Z_]+)=(.*)$", line)
         if match:
             values[match[1]] = re.sub(r"\s+#.*$", "", match[2]).strip()
-    for name in ("SECRET_KEY", "CONSENT_SUPPRESSION_KEY"):
+    for name in ("SECRET_KEY", "CONSENT_SUPPRESSION_KEY", "MFA_ENCRYPTION_KEYS"):
         assert values[name] == "", f"{name} must stay blank in .env.example"
         values[name] = secrets.token_urlsafe(50)
+    values["MFA_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
     return values
 
 

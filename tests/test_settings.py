@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
     "CONSENT_SUPPRESSION_KEY": "y" * 50 + "-suppression-key-for-the-check-only",
+    "MFA_ENCRYPTION_KEYS": "bUZ4eW9jZ2lwbzlMcXJzVUlyT1JzZ0JjT0RUQ2dWeW8=",
 }
 
 
