@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers import validators
+from customers.fields import CleanTextMixin
 from customers.vocabulary import DataSource
 from privacy.models import LANGUAGE_CODES, AppendOnlyError
 from privacy.registry import PURPOSES, LegalBasis
@@ -221,7 +222,7 @@ class ConsentEventQuerySet(models.QuerySet):
         return self.filter(purpose=purpose)
 
 
-class ConsentEvent(models.Model):
+class ConsentEvent(CleanTextMixin, models.Model):
     """One grant, withdrawal, objection or recorded existing-customer exception, with the
     exact text version shown and how it reached us. Never updated, never deleted."""
 
@@ -384,7 +385,7 @@ class Suppression(models.Model):
         return f"{self.get_kind_display()} {self.digest[:12]}…"
 
 
-class ConsentedDatum(models.Model):
+class ConsentedDatum(CleanTextMixin, models.Model):
     """Other data collected with consent (notice section 5): deleted with the consent."""
 
     customer = models.ForeignKey(

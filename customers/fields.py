@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
@@ -112,3 +113,39 @@ class CountryField(models.CharField):
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         return validators.normalize_country(value) if value else value
+
+
+class CleanTextMixin:
+    """Every free-text value of the model is cleaned before it is validated: NFC, no
+    invisible formatting characters (removed), no control characters (refused, naming the
+    field), notes at most `validators.TEXT_MAX_LENGTH` characters. In `clean_fields`, so
+    forms, the admin, the CSV import and services all get it through `full_clean()`."""
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        exclude = set(exclude or ())
+        errors: dict[str, list[ValidationError]] = {}
+        for field in self._meta.concrete_fields:  # type: ignore[attr-defined]
+            if field.name in exclude or field.choices or isinstance(field, _NormalizingFieldMixin):
+                continue  # choices and Finnish formats have stricter checks of their own
+            if not isinstance(field, models.CharField | models.TextField):
+                continue
+            value = getattr(self, field.attname)
+            if not isinstance(value, str) or not value:
+                continue
+            multiline = isinstance(field, models.TextField)
+            value = validators.clean_text(value if multiline else value.strip())
+            setattr(self, field.attname, value)
+            try:
+                validators.validate_plain_text(value, multiline=multiline)
+            except ValidationError as exc:
+                errors.setdefault(field.name, []).append(exc)
+                exclude.add(field.name)
+        try:
+            super().clean_fields(exclude=exclude)  # type: ignore[misc]
+        except ValidationError as exc:
+            if not errors:
+                raise
+            for name, found in exc.error_dict.items():
+                errors.setdefault(name, []).extend(found)
+        if errors:
+            raise ValidationError(errors)

@@ -6,6 +6,7 @@ what is still wrong, with a message that says what is wrong.
 """
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -175,4 +176,46 @@ def validate_no_personal_identity_code(value: str) -> None:
         raise ValidationError(
             _("Remove the personal identity code (henkilötunnus): notes must not contain one."),
             code="henkilotunnus",
+        )
+
+
+# -- Free text -------------------------------------------------------------------------------
+
+# Invisible characters that change how text looks or reads without being seen: zero-width
+# spaces and joiners, the byte order mark, and the bidirectional controls an attacker uses
+# to make "txt.exe" read as "exe.txt" (Trojan Source).
+_INVISIBLE = dict.fromkeys(
+    [
+        *(0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x061C, 0x200E, 0x200F),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+# Control characters: never in a name or an address; notes may have line breaks and tabs.
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A longer free text than this is no note; the database would take it, the reader not.
+TEXT_MAX_LENGTH = 10_000
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: NFC (so "Jyväskylä" typed in either Unicode form is the same
+    string and matches the same customer), without invisible formatting characters."""
+    return unicodedata.normalize("NFC", value).translate(_INVISIBLE)
+
+
+def validate_plain_text(value: str, *, multiline: bool) -> None:
+    """Refuse control characters (NUL, escape sequences; line breaks where one line is
+    expected, so a value cannot forge a line in a log or a CSV file)."""
+    if (_CONTROL_TEXT if multiline else _CONTROL_LINE).search(value):
+        if multiline:
+            raise ValidationError(_("Control characters are not allowed."), code="control")
+        raise ValidationError(
+            _("Line breaks and control characters are not allowed here."), code="control"
+        )
+    if multiline and len(value) > TEXT_MAX_LENGTH:
+        raise ValidationError(
+            _("Ensure this text has at most %(limit)d characters (it has %(length)d).")
+            % {"limit": TEXT_MAX_LENGTH, "length": len(value)},
+            code="max_length",
         )

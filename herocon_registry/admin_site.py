@@ -4,10 +4,35 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.account.decorators import secure_admin_login
-from django.contrib.admin import AdminSite
-from django.http import HttpRequest, HttpResponse
+from django.contrib.admin import AdminSite, ModelAdmin
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+
+# The range of the primary keys (BigAutoField): a longer number is no id of ours, and
+# PostgreSQL would refuse to compare it (a 500) rather than find nothing.
+_PK_RANGE = range(-(2**63), 2**63)
+
+
+class StrictLookupMixin:
+    """The admin's object pages answer 404 for an id that names nothing: not there, not a
+    number, out of range, or outside what the user's queryset holds (Django's own admin
+    redirects to the list instead, and a 20-digit id reaches the database)."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )
+        if field.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField"):
+            text = str(object_id)
+            if not text.lstrip("-").isdigit() or int(text) not in _PK_RANGE:
+                return None
+        return super().get_object(request, object_id, from_field)  # type: ignore[misc]
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> Any:
+        raise Http404(_("No such record."))
 
 
 class HeroconAdminSite(AdminSite):
@@ -22,6 +47,13 @@ class HeroconAdminSite(AdminSite):
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
         self._pages: list[tuple[str, Callable[..., HttpResponse], str]] = []
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every ModelAdmin of the project gets the strict lookups of StrictLookupMixin."""
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, StrictLookupMixin):
+            admin_class = type(admin_class.__name__, (StrictLookupMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
 
     def register_page(self, route: str, view: Callable[..., HttpResponse], name: str) -> None:
         """Serve an app's own admin page (the DPO's toolkit) behind the admin's login and

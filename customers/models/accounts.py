@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from customers import validators
+from customers.fields import CleanTextMixin
 from customers.vocabulary import helsinki_today
 
 # -- Accounts -----------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class StaffRoleGrantQuerySet(models.QuerySet):
         return self.filter(valid_until__lt=on)
 
 
-class StaffRoleGrant(models.Model):
+class StaffRoleGrant(CleanTextMixin, models.Model):
     """A staff member's role, held for a stated reason until a stated day (seed section 9)."""
 
     user = models.ForeignKey(
@@ -201,7 +202,7 @@ class AccountLinkReviewQuerySet(models.QuerySet):
         return self.filter(resolved_at__isnull=True)
 
 
-class AccountLinkReview(models.Model):
+class AccountLinkReview(CleanTextMixin, models.Model):
     """A verified portal account whose email matched several person records (or one that
     already has an account): staff decide which record is the account holder's, and until
     then the account is linked to nothing, so it sees nobody's data."""

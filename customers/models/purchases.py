@@ -8,11 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import CleanTextMixin
 from customers.models.register import Authorization, Customer, SourcedModel
 from customers.vocabulary import helsinki_today
 
 
-class Product(models.Model):
+class Product(CleanTextMixin, models.Model):
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(_("product code"), max_length=50, unique=True)
     owner = models.ForeignKey(

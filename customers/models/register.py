@@ -16,6 +16,7 @@ from consents.models import contactable_customers
 from customers import validators
 from customers.fields import (
     BusinessIdField,
+    CleanTextMixin,
     CountryField,
     EInvoiceAddressField,
     NormalizedEmailField,
@@ -25,7 +26,7 @@ from customers.fields import (
 from customers.vocabulary import DataSource, Language, helsinki_today
 
 
-class SourcedModel(models.Model):
+class SourcedModel(CleanTextMixin, models.Model):
     """Where a record holding personal data came from (notice section 6), and when."""
 
     source = models.CharField(_("source"), max_length=20, choices=DataSource.choices)
@@ -54,10 +55,11 @@ class CustomerQuerySet(models.QuerySet):
 
     def with_email(self, email: str) -> "CustomerQuerySet":
         """Emails match case-insensitively (a company's people may share one)."""
-        return self.filter(email__iexact=email.strip())
+        return self.filter(email__iexact=validators.clean_text(email.strip()))
 
     def search(self, term: str) -> "CustomerQuerySet":
-        term = term.strip()
+        # Stored text is NFC without invisible characters; so is what is looked for.
+        term = validators.clean_text(term.strip())
         if not term:
             return self
         condition = (

@@ -3,8 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import CleanTextMixin
 
-class AccessReview(models.Model):
+
+class AccessReview(CleanTextMixin, models.Model):
     """The DPO's record that every active role grant was checked."""
 
     reviewed_at = models.DateTimeField(_("reviewed at"), auto_now_add=True)

@@ -5,10 +5,12 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import CleanTextMixin
+
 NOTIFY_WITHIN = timedelta(hours=72)
 
 
-class Breach(models.Model):
+class Breach(CleanTextMixin, models.Model):
     title = models.CharField(_("title"), max_length=200)
     aware_at = models.DateTimeField(
         _("became aware at"), help_text=_("When the company became aware of the breach.")

@@ -3,11 +3,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from customers.fields import CountryField
+from customers.fields import CleanTextMixin, CountryField
 from privacy.registry import LegalBasis
 
 
-class Recipient(models.Model):
+class Recipient(CleanTextMixin, models.Model):
     """Someone who receives personal data from the register (notice section 7)."""
 
     class Kind(models.TextChoices):
@@ -36,7 +36,7 @@ class Recipient(models.Model):
         return self.name
 
 
-class Disclosure(models.Model):
+class Disclosure(CleanTextMixin, models.Model):
     """A disclosure of customers' data to a recipient (the log Art 19 and Art 15 need)."""
 
     # The registry's Art 6(1) points, so a disclosure and a purpose name a basis alike.

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import CleanTextMixin
 from customers.validators import validate_no_personal_identity_code
 
 
@@ -18,7 +19,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-class DataSubjectRequest(models.Model):
+class DataSubjectRequest(CleanTextMixin, models.Model):
     """A request from a data subject (GDPR Art 15-22), answered on the Art 12(3) clock."""
 
     class Kind(models.TextChoices):

@@ -436,7 +436,10 @@ def test_export_to_an_unwritable_path_fails_with_a_one_line_reason(
 def test_export_escapes_every_cell_a_spreadsheet_would_run_as_a_formula(
     run_command: Callable, tmp_path: Path, make_customer: Callable, value: str
 ) -> None:
-    customer = make_customer(name=value, notes=value, street_address=value)
+    customer = make_customer(name="Placeholder")
+    # Written past validation: tabs and line breaks are refused in names now (issue 10),
+    # but a value stored before that rule must still leave escaped.
+    Customer.objects.filter(pk=customer.pk).update(name=value, notes=value, street_address=value)
     out = tmp_path / "out.csv"
 
     run_command("export_register", "customers", "--output", str(out))
