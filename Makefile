@@ -29,6 +29,7 @@ lint: bootstrap
 
 pytest: bootstrap
 	@./scripts/ensure_chromium.sh
+	@./scripts/ensure_axe.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint pytest

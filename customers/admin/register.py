@@ -88,6 +88,32 @@ class SocialMediaProfileInline(admin.TabularInline):
 # -- Customers -------------------------------------------------------------------------------
 
 
+class CountryFilter(admin.SimpleListFilter):
+    """The countries on record, and the records without one (erased customers): Django's
+    own filter would show that as a link with no text."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        codes = (
+            model_admin.get_queryset(request)
+            .exclude(country="")
+            .order_by("country")
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return [*((code, code) for code in codes), ("-", _("Not recorded"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "-":
+            return queryset.filter(country="")
+        if value:
+            return queryset.filter(country=value)
+        return queryset
+
+
 class CustomerSearchMixin:
     """Search by name, email, Y-tunnus and phone in any common writing (040 123 4567)."""
 
@@ -115,7 +141,7 @@ class CustomerAdmin(CustomerSearchMixin, AuditedAdminMixin, ImportExportMixin, a
         "source",
         "created_at",
     )
-    list_filter = ("kind", "restricted", "language", "source", "country")
+    list_filter = ("kind", "restricted", "language", "source", CountryFilter)
     search_fields = ("name", "email", "business_id", "phone")
     search_help_text = _("Name, email, business ID or phone number.")
     date_hierarchy = "created_at"
