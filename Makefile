@@ -5,7 +5,7 @@
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup bootstrap lint pytest lock messages bench totp clean
+.PHONY: run test setup bootstrap lint pytest lock messages bench bench-load totp clean
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -45,9 +45,13 @@ messages: bootstrap
 bench: bootstrap
 	$(PY) bench/export_memory.py
 
+# A bounded load test against gunicorn and PostgreSQL on 127.0.0.1 (USERS, DURATION).
+bench-load:
+	./bench/load_test.sh
+
 # The current TOTP code of the demo staff users.
 totp:
 	@$(PY) scripts/totp_code.py
 
 clean:
-	rm -rf .venv var staticfiles
+	rm -rf .venv .venv-bench var staticfiles
