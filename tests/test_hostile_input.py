@@ -372,3 +372,22 @@ def test_script_in_every_free_text_field_is_escaped_in_the_portal_admin_and_dpo_
         assert "<script>alert" not in html, name
     assert ESCAPED in pages["portal"].content.decode()
     assert ESCAPED in pages["admin customer"].content.decode()
+
+
+def test_script_in_the_notices_free_texts_is_escaped_on_the_published_notice(
+    client: Client, make_staff: Callable[..., User]
+) -> None:
+    from privacy.services import notice_draft_create, notice_publish
+
+    dpo = make_staff(roles.DPO)
+    draft = notice_draft_create(actor=dpo)
+    draft.intro_fi = XSS
+    draft.save()
+    notice_publish(draft=draft, actor=dpo)
+
+    response = client.get(reverse("privacy:notice"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert XSS not in html and "<script>alert" not in html
+    assert ESCAPED in html

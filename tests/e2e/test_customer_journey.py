@@ -1,4 +1,4 @@
-"""The customer's journey in a real browser (issue 4): sign up, verify the email from the
+"""The customer's journey in a real browser (issues 4 and 10): sign up, verify the email from the
 test mailbox, see my data, correct my phone, download my data, ask for erasure; and the
 portal's forms with the keyboard alone, every input labelled.
 
@@ -205,3 +205,32 @@ def test_every_input_on_the_profile_and_erasure_pages_has_a_label(
 
     assert page.locator("input:not([type=hidden]), select, textarea").count() >= 2
     assert page.evaluate(UNLABELLED_INPUTS) == []
+
+
+def test_a_customer_gives_and_withdraws_a_consent_with_one_button_each(signed_in: Any) -> None:
+    from django.core.management import call_command
+
+    from consents.models import ConsentEvent
+
+    call_command("setup_consents", verbosity=0)
+    page = signed_in
+    page.goto("/portal/consents/")
+    give = page.locator("form[action='/portal/consents/newsletter/give/'] button[type=submit]")
+    assert give.is_visible()
+    with page.expect_navigation():
+        give.click()
+    withdraw = page.locator(
+        "form[action='/portal/consents/newsletter/withdraw/'] button[type=submit]"
+    )
+    assert withdraw.is_visible()
+    with page.expect_navigation():
+        withdraw.click()
+    assert page.locator(
+        "form[action='/portal/consents/newsletter/give/'] button[type=submit]"
+    ).is_visible()
+    kinds = list(
+        ConsentEvent.objects.filter(purpose__key="newsletter")
+        .order_by("occurred_at")
+        .values_list("kind", flat=True)
+    )
+    assert kinds == [ConsentEvent.Kind.GRANT, ConsentEvent.Kind.WITHDRAW]
