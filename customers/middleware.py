@@ -106,7 +106,7 @@ class SessionPolicyMiddleware:
                 "hours": settings.STAFF_SESSION_MAX_AGE // 3600
             }
         if staff and not user.is_superuser:
-            holds_roles = bool(user.active_role_names())
+            holds_roles = user.role_grants.active().exists()
             if session.get(HELD_ROLES) and not holds_roles:
                 return _("Your last staff role has ended, so you were signed out.")
             if holds_roles and not session.get(HELD_ROLES):

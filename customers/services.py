@@ -4,6 +4,7 @@ validates with `full_clean()` and leaves an audit event naming fields, never val
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import tablib
 from allauth.account.models import EmailAddress
@@ -283,6 +284,12 @@ def staff_role_grant(
     return grant
 
 
+def is_named_approver(user: Any) -> bool:
+    """The staff account STAFF_ACCESS_APPROVER_EMAIL names (decides only a lone DPO's grant)."""
+    named = settings.STAFF_ACCESS_APPROVER_EMAIL
+    return bool(named and user.is_authenticated and user.is_staff and user.email.lower() == named)
+
+
 def staff_role_approval_error(grant: StaffRoleGrant, approver: User) -> str | None:
     """Why `approver` may not approve (or refuse) `grant`, or None when they may.
 
@@ -302,12 +309,9 @@ def staff_role_approval_error(grant: StaffRoleGrant, approver: User) -> str | No
     dpos = StaffRoleGrant.objects.active().filter(group__name=roles.DPO)
     if dpos.filter(user=approver).exists():
         return None
-    named = settings.STAFF_ACCESS_APPROVER_EMAIL
     if (
         grant.group.name == roles.DPO
-        and named
-        and approver.is_staff
-        and approver.email.lower() == named
+        and is_named_approver(approver)
         and not dpos.exclude(user_id=grant.user_id).exists()
     ):
         return None

@@ -37,23 +37,20 @@ class StrictLookupMixin:
         raise Http404(_("No such record."))
 
 
-class NativeDateInputsMixin:
-    """Dates and times as the browser's own inputs (keyboard and screen-reader friendly,
-    and in the page's language), instead of the admin's calendar script, whose shortcut
-    links are named in English whatever the page's language (axe:
-    label-content-name-mismatch)."""
-
-    formfield_overrides = {
-        models.DateTimeField: {
-            "widget": forms.SplitDateTimeWidget(
-                date_format="%Y-%m-%d",
-                time_format="%H:%M:%S",
-                date_attrs={"type": "date", "aria-label": _("Date")},
-                time_attrs={"type": "time", "step": "1", "aria-label": _("Time")},
-            )
-        },
-        models.DateField: {"widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})},
-    }
+# Dates and times as the browser's own inputs (keyboard and screen-reader friendly, and
+# in the page's language), instead of the admin's calendar script, whose shortcut links
+# are named in English whatever the page's language (axe: label-content-name-mismatch).
+NATIVE_DATE_INPUTS = {
+    models.DateTimeField: {
+        "widget": forms.SplitDateTimeWidget(
+            date_format="%Y-%m-%d",
+            time_format="%H:%M:%S",
+            date_attrs={"type": "date", "aria-label": _("Date")},
+            time_attrs={"type": "time", "step": "1", "aria-label": _("Time")},
+        )
+    },
+    models.DateField: {"widget": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})},
+}
 
 
 class HeroconAdminSite(AdminSite):
@@ -71,10 +68,10 @@ class HeroconAdminSite(AdminSite):
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         """Every ModelAdmin of the project gets the strict lookups of StrictLookupMixin
-        and the native date inputs of NativeDateInputsMixin."""
+        and the native date inputs of NATIVE_DATE_INPUTS."""
         admin_class = admin_class or ModelAdmin
         if not issubclass(admin_class, StrictLookupMixin):
-            overrides = {**NativeDateInputsMixin.formfield_overrides}
+            overrides = {**NATIVE_DATE_INPUTS}
             overrides.update(getattr(admin_class, "formfield_overrides", {}))
             admin_class = type(
                 admin_class.__name__,

@@ -2,6 +2,7 @@
 customer who must never see Alice's data), their companies, and staff in every role."""
 
 import io
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +26,7 @@ from customers.models import (
     helsinki_today,
 )
 from privacy.models import Recipient
+from scripts.totp_code import totp
 
 PASSWORD = "correct-horse-battery-staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
@@ -204,3 +206,11 @@ def dpo(make_staff) -> User:
 @pytest.fixture
 def customer_service(make_staff) -> User:
     return make_staff(roles.CUSTOMER_SERVICE)
+
+
+def current_totp_code(secret: str = TOTP_SECRET) -> str:
+    """The TOTP code now, clear of the 30-second boundary so it is still current when
+    posted."""
+    if time.time() % 30 > 27:
+        time.sleep(3.5)
+    return totp(secret)

@@ -13,7 +13,7 @@ from customers import roles
 from customers.models import Customer, User
 from privacy.models import AuditEvent
 from scripts.totp_code import totp
-from tests.conftest import PASSWORD, TOTP_SECRET
+from tests.conftest import PASSWORD, TOTP_SECRET, current_totp_code
 
 
 @pytest.fixture(autouse=True)
@@ -29,10 +29,7 @@ def no_rate_limits(settings) -> None:
 
 
 def _current_code() -> str:
-    # Stay clear of the 30-second boundary so the code is still current when posted.
-    if time.time() % 30 > 27:
-        time.sleep(3.5)
-    return totp(TOTP_SECRET)
+    return current_totp_code()
 
 
 def _wrong_code() -> str:

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -265,11 +264,6 @@ class ApprovalFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _is_named_approver(user: Any) -> bool:
-    named = settings.STAFF_ACCESS_APPROVER_EMAIL
-    return bool(named and user.is_authenticated and user.is_staff and user.email.lower() == named)
-
-
 @admin.register(StaffRoleGrant)
 class StaffRoleGrantAdmin(admin.ModelAdmin):
     form = StaffRoleGrantForm
@@ -297,15 +291,15 @@ class StaffRoleGrantAdmin(admin.ModelAdmin):
     # The approver named for a lone DPO's grants holds no role: they see the grants and
     # decide on them, nothing else.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return super().has_module_permission(request) or _is_named_approver(request.user)
+        return super().has_module_permission(request) or services.is_named_approver(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_view_permission(request, obj) or _is_named_approver(request.user)
+        return super().has_view_permission(request, obj) or services.is_named_approver(request.user)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("customers.approve_staffrolegrant") or _is_named_approver(
-            request.user
-        )
+        return request.user.has_perm(
+            "customers.approve_staffrolegrant"
+        ) or services.is_named_approver(request.user)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, approve: bool) -> None:
         decided, refused = 0, []

@@ -26,7 +26,7 @@ from customers.models import Customer, StaffRoleGrant, User, helsinki_today
 from privacy.models import AuditEvent
 from privacy.services.erasure import customer_erase
 from scripts.totp_code import totp
-from tests.conftest import PASSWORD, TOTP_SECRET
+from tests.conftest import PASSWORD, TOTP_SECRET, current_totp_code
 
 
 @pytest.fixture(autouse=True)
@@ -154,12 +154,6 @@ def test_an_erasure_ends_every_session_of_the_person(alice: Customer, dpo: User)
 # -- A new session id at every step ---------------------------------------------------------------
 
 
-def _code() -> str:
-    if time.time() % 30 > 27:
-        time.sleep(3.5)
-    return totp(TOTP_SECRET)
-
-
 def test_the_session_id_changes_after_the_password_the_totp_code_and_reauthentication(
     make_staff: Callable[..., User],
 ) -> None:
@@ -173,7 +167,7 @@ def test_the_session_id_changes_after_the_password_the_totp_code_and_reauthentic
         f"{reverse('account_login')}?next=/admin/", {"login": staff.email, "password": PASSWORD}
     )
     ids.append(client.session.session_key)
-    client.post(reverse("mfa_authenticate"), {"code": _code()})
+    client.post(reverse("mfa_authenticate"), {"code": current_totp_code()})
     ids.append(client.session.session_key)
     assert client.get("/admin/").status_code == 200
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
@@ -365,7 +359,9 @@ def test_rotating_the_keys_re_encrypts_every_secret_so_the_old_key_can_go(
         stored = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
         assert stored.startswith(PREFIX) and stored != before
         assert decrypt(stored) == TOTP_SECRET
-        assert TOTP(Authenticator.objects.get(user=user, type="totp")).validate_code(_code())
+        assert TOTP(Authenticator.objects.get(user=user, type="totp")).validate_code(
+            current_totp_code()
+        )
 
 
 def test_a_secret_no_key_opens_is_a_clear_error(make_staff, settings) -> None:

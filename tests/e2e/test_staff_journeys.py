@@ -4,7 +4,6 @@ intake to its completion with an extension, an erasure with a bookkeeping hold, 
 register download and a breach. Every page is audited for CSP, console errors and axe
 (tests/e2e/conftest.py)."""
 
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +26,7 @@ from customers.models import (
 )
 from privacy.models import Breach, DataSubjectRequest, Recipient
 from privacy.services import request_create
-from scripts.totp_code import totp
+from tests.conftest import current_totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,9 +94,7 @@ def sign_in(page: Any, user: User) -> None:
     with page.expect_navigation():
         page.locator("form[action^='/accounts/login/'] button[type=submit]").click()
     assert "/accounts/2fa/authenticate/" in page.url, page.url
-    if time.time() % 30 > 26:
-        time.sleep(4.5)
-    page.fill("input[name=code]", totp(SECRET))
+    page.fill("input[name=code]", current_totp_code(SECRET))
     with page.expect_navigation():
         page.locator("form:has(input[name=code]) button[type=submit]:not([form])").click()
     assert page.url.endswith("/admin/"), page.url
