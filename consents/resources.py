@@ -1,56 +1,20 @@
 """CSV columns of the consent register (`manage.py export_register consents`): for every
-event, who, which purpose and text version, what, when and how (Art 7(1))."""
+event, who, which purpose and text version, what, when and how (Art 7(1)). Each column is
+its header and the values_list() path it is read from (privacy.exports)."""
 
-from collections.abc import Iterator
-from typing import Any
-
-from django.utils import timezone
-
-from consents.models import ConsentEvent
-
-COLUMNS = [
-    "id",
-    "customer_public_id",
-    "purpose",
-    "text_version",
-    "kind",
-    "occurred_at",
-    "channel",
-    "method",
-    "actor_id",
-    "client_ip",
-    "note",
-    "sale_date",
-    "told_at_sale",
-    "similar_products",
+COLUMNS: list[tuple[str, str]] = [
+    ("id", "id"),
+    ("customer_public_id", "customer__public_id"),
+    ("purpose", "purpose__key"),
+    ("text_version", "text__version"),
+    ("kind", "kind"),
+    ("occurred_at", "occurred_at"),
+    ("channel", "channel"),
+    ("method", "method"),
+    ("actor_id", "actor_id"),
+    ("client_ip", "client_ip"),
+    ("note", "note"),
+    ("sale_date", "sale_date"),
+    ("told_at_sale", "told_at_sale"),
+    ("similar_products", "similar_products"),
 ]
-
-
-def rows() -> Iterator[list[Any]]:
-    events = (
-        ConsentEvent.objects.order_by("occurred_at", "id")
-        .values_list(
-            "id",
-            "customer__public_id",
-            "purpose__key",
-            "text__version",
-            "kind",
-            "occurred_at",
-            "channel",
-            "method",
-            "actor_id",
-            "client_ip",
-            "note",
-            "sale_date",
-            "told_at_sale",
-            "similar_products",
-        )
-        .iterator(chunk_size=2000)
-    )
-    for row in events:
-        values = list(row)
-        values[1] = str(values[1])
-        # ISO 8601 with the Helsinki offset (DESIGN.md, "CSV contract").
-        values[5] = timezone.localtime(values[5]).isoformat(timespec="seconds")
-        values[11] = values[11].isoformat() if values[11] else ""
-        yield values

@@ -1,9 +1,9 @@
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from privacy.exports import REGISTERS, register_export
+from privacy.exports import REGISTERS, RegisterStream
 
 
 class _RawOutput:
@@ -29,16 +29,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path | None = options["output"]
         if output is None:
-            self._export(_RawOutput(self.stdout), options)
+            stdout = _RawOutput(self.stdout)
+            for chunk in self._stream(options):
+                stdout.write(chunk.decode("utf-8"))
             return
         try:
-            with open(output, "w", encoding="utf-8", newline="") as stream:
-                rows = self._export(stream, options)
+            with open(output, "wb") as file:
+                stream = self._stream(options)
+                for chunk in stream:
+                    file.write(chunk)
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
-        self.stderr.write(f"Wrote {rows} row(s) to {output}.")
+        self.stderr.write(f"Wrote {stream.rows} row(s) to {output}.")
 
-    def _export(self, stream: IO[str] | _RawOutput, options: dict[str, Any]) -> int:
-        return register_export(
-            name=options["name"], out=stream, dialect=options["dialect"], actor=None
-        )
+    def _stream(self, options: dict[str, Any]) -> RegisterStream:
+        return RegisterStream(name=options["name"], dialect=options["dialect"], actor=None)
