@@ -305,6 +305,8 @@ class ConsentEvent(CleanTextMixin, models.Model):
                 name="consents_event_latest",
             ),
             models.Index(fields=["customer", "kind", "-occurred_at"], name="consents_event_kind"),
+            # The ledger's own order (the admin's list, newest first).
+            models.Index(fields=["-occurred_at", "-id"], name="consents_event_newest"),
         ]
         constraints = [
             models.CheckConstraint(

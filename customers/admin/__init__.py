@@ -1,6 +1,6 @@
 """Staff admin for the register; importing this package registers every page (audited saves)."""
 
-from customers.admin.base import AuditedAdminMixin, SourceFieldsMixin
+from customers.admin.base import AuditedAdminMixin, IndexedValuesFilter, SourceFieldsMixin
 from customers.admin.purchases import ProductAdmin, PurchaseAdmin
 from customers.admin.register import (
     AuthorizationAdmin,
@@ -38,6 +38,7 @@ __all__ = [
     "BillingProfileInline",
     "CustomerAdmin",
     "CustomerSearchMixin",
+    "IndexedValuesFilter",
     "ProductAdmin",
     "PurchaseAdmin",
     "PurchaseInline",

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +60,13 @@ class DisclosureAdmin(ServiceFormAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["customers"]
     list_select_related = ["recipient"]
 
-    @admin.display(description=_("customers"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Counted in the list's one query, not one COUNT per row.
+        return super().get_queryset(request).annotate(customer_total=Count("customers"))
+
+    @admin.display(description=_("customers"), ordering="customer_total")
     def customer_count(self, obj: Disclosure) -> int:
-        return obj.customers.count()
+        return obj.customer_total
 
     @admin.display(description=_("data categories"))
     def category_names(self, obj: Disclosure) -> str:
