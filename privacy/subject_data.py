@@ -125,6 +125,23 @@ def _display(instance: models.Model, model_field: models.Field, value: Any) -> s
     return str(value)
 
 
+def _forward_relations(model: type[models.Model], depth: int = 2) -> list[str]:
+    """The foreign keys of `model` and of the models they point to: what a record's values
+    and title (its str(), e.g. a purchase's customer and product, a consent text's
+    purpose) reach, joined into one query instead of one query per record."""
+    paths = []
+    for model_field in model._meta.concrete_fields:
+        if not model_field.is_relation:
+            continue
+        paths.append(model_field.name)
+        if depth > 1:
+            paths += [
+                f"{model_field.name}__{path}"
+                for path in _forward_relations(model_field.related_model, depth - 1)
+            ]
+    return paths
+
+
 def subject_querysets(subject: Customer) -> Iterator[tuple[str, models.QuerySet]]:
     """Each declared model's records about `subject`."""
     registry.personal_fields()  # loads the declarations
@@ -133,16 +150,20 @@ def subject_querysets(subject: Customer) -> Iterator[tuple[str, models.QuerySet]
         if condition is None:
             continue
         model = apps.get_model(label)
-        yield label, model._default_manager.filter(condition).distinct().order_by("pk")
+        queryset = model._default_manager.filter(condition).distinct().order_by("pk")
+        yield label, queryset.select_related(*_forward_relations(model))
 
 
 def _recipients(
-    category_key: str, records: list[Record], disclosed: dict[str, set[Recipient]]
+    category_key: str,
+    records: list[Record],
+    disclosed: dict[str, set[Recipient]],
+    processors: set[Recipient],
 ) -> list[str]:
     """Who receives this category: the system providers (processors) that hold all of it,
     the owners of the products bought, and whoever the disclosure log says actually
     received this person's data of this category (Art 15(1)(c))."""
-    recipients = set(Recipient.objects.filter(kind=Recipient.Kind.PROCESSOR))
+    recipients = set(processors)
     if category_key == "purchases":
         recipients |= {
             r.instance.product.owner
@@ -209,6 +230,7 @@ def subject_data(subject: Customer) -> list[CategoryBlock]:
                     )
                 )
     disclosed = _disclosed_recipients(subject)
+    processors = set(Recipient.objects.filter(kind=Recipient.Kind.PROCESSOR))
     summaries = {s.category.key: s for s in registry.categories_in_use()}
     blocks = []
     for key in registry.CATEGORIES:
@@ -221,7 +243,7 @@ def subject_data(subject: Customer) -> list[CategoryBlock]:
                 category=summary.category,
                 purposes=summary.purposes,
                 retention=summary.retention,
-                recipients=_recipients(key, records, disclosed),
+                recipients=_recipients(key, records, disclosed, processors),
                 records=records,
             )
         )
@@ -305,7 +327,12 @@ def subject_data_json(subject: Customer) -> dict[str, Any]:
 
 def subject_data_zip(subject: Customer) -> bytes:
     """The same data as CSV files in a zip: one file per category, plus the purposes."""
-    data = subject_data_json(subject)
+    return subject_data_archive(subject_data_json(subject))
+
+
+def subject_data_archive(data: dict[str, Any]) -> bytes:
+    """`subject_data_json`'s result as the zip of CSV files (and the JSON itself), for a
+    caller that already holds it: the data is read from the database once."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         overview = [

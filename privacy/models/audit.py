@@ -58,7 +58,11 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="privacy_audit_object")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="privacy_audit_object"),
+            # A person's own activity (what they did in the portal) and an erasure's count.
+            models.Index(fields=["actor_id"], name="privacy_audit_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"

@@ -364,6 +364,9 @@ def customer_erase(
 
 # -- Retention (manage.py purge_expired) ------------------------------------------------------
 
+# Rows the retention purge deletes per statement (and holds in memory as ids).
+PURGE_BATCH_SIZE = 1000
+
 
 @dataclass
 class PurgeReport:
@@ -404,23 +407,67 @@ def relationship_last_sign(customer: Customer) -> date | None:
     return max(signs)
 
 
-def _relationship_candidates(today: date) -> tuple[list[Customer], int]:
-    """Customers whose relationship ended more than the retention period ago. Restricted
-    customers are left alone: a restriction (Art 18(1)(b)-(d)) exists to keep the data."""
+def _first_day_kept(today: date) -> date:
+    """The earliest last sign whose relationship retention still runs on `today`: a
+    relationship whose every sign is older has ended long enough ago. The rule stays
+    `registry.relationship_retention_ends` (monotonic); this turns it into one date the
+    database can compare with."""
     years = settings.RETENTION["relationship_years"]
-    # updated_at is one of the signs, so only records untouched that long can qualify.
-    cutoff = timezone.make_aware(datetime.combine(registry.add_years(today, -years), time.min))
-    candidates = Customer.objects.filter(erased_at__isnull=True, updated_at__lt=cutoff)
-    due, skipped = [], 0
-    for customer in candidates.select_related("user").order_by("pk"):
-        last = relationship_last_sign(customer)
-        if last is None or registry.relationship_retention_ends(last) >= today:
-            continue
-        if customer.restricted:
-            skipped += 1
-            continue
-        due.append(customer)
-    return due, skipped
+    day = registry.add_years(today, -years) - timedelta(days=3)
+    while registry.relationship_retention_ends(day) < today:
+        day += timedelta(days=1)
+    return day
+
+
+def _relationship_ended(today: date) -> models.QuerySet[Customer]:
+    """Customers whose relationship ended more than the retention period ago, found by the
+    database in one query: no sign of `relationship_last_sign` (the record's last change,
+    a purchase, the end of an authorization on either side, a sign-in) on or after the
+    first day still kept, and no authorization valid today. Restricted ones included."""
+    first_kept = _first_day_kept(today)
+    # The signs are Helsinki dates: a time counts from the local midnight of that day.
+    since = timezone.make_aware(datetime.combine(first_kept, time.min))
+    customer = models.OuterRef("pk")
+    valid = Authorization.objects.active(today)
+    ended_late = Authorization.objects.filter(valid_until__gte=first_kept)
+    bought_late = Purchase.objects.filter(purchased_on__gte=first_kept)
+    return Customer.objects.filter(
+        ~models.Exists(valid.filter(person=customer)),
+        ~models.Exists(valid.filter(organization=customer)),
+        ~models.Exists(ended_late.filter(person=customer)),
+        ~models.Exists(ended_late.filter(organization=customer)),
+        ~models.Exists(bought_late.filter(customer=customer)),
+        ~models.Exists(bought_late.filter(purchased_by=customer)),
+        Q(user__isnull=True) | Q(user__last_login__isnull=True) | Q(user__last_login__lt=since),
+        erased_at__isnull=True,
+        updated_at__lt=since,
+    )
+
+
+def _delete_in_batches(queryset: models.QuerySet) -> int:
+    """Delete the rows `queryset` selects, PURGE_BATCH_SIZE at a time in primary-key order
+    (each batch starts where the last one ended, so the whole table is read once): memory
+    and statements stay bounded however much has piled up. Returns the rows deleted."""
+    model = queryset.model
+    deleted, last_pk = 0, None
+    while True:
+        batch = queryset.order_by("pk")
+        if last_pk is not None:
+            batch = batch.filter(pk__gt=last_pk)
+        pks = list(batch.values_list("pk", flat=True)[:PURGE_BATCH_SIZE])
+        if not pks:
+            return deleted
+        last_pk = pks[-1]
+        deleted += _delete_rows(model, pks)
+
+
+def _delete_rows(model: type[models.Model], pks: list[int]) -> int:
+    if model is Customer:
+        # Whatever else still hangs off a shell (its requests) is unlinked by SET_NULL;
+        # its invoices went with their holds (PROTECT would refuse otherwise).
+        Purchase.objects.filter(customer_id__in=pks).delete()
+    counts = model._default_manager.filter(pk__in=pks).delete()[1]
+    return counts.get(model._meta.label, 0)
 
 
 def _audit_purge(model: type[models.Model], count: int) -> None:
@@ -459,8 +506,14 @@ def retention_purge(*, dry_run: bool = False, today: date | None = None) -> Purg
         status__in=[DataSubjectRequest.Status.DONE, DataSubjectRequest.Status.REFUSED],
         closed_on__lt=request_cutoff,
     )
-    due, report.restricted_skipped = _relationship_candidates(today)
-    report.relationships_ended = [str(c.public_id) for c in due]
+    ended = _relationship_ended(today).order_by("pk").values_list("pk", "public_id", "restricted")
+    due: list[int] = []
+    for pk, public_id, restricted in ended.iterator(chunk_size=PURGE_BATCH_SIZE):
+        if restricted:
+            report.restricted_skipped += 1
+        else:
+            due.append(pk)
+            report.relationships_ended.append(str(public_id))
 
     if dry_run:
         report.held_purchases = purchases.count()
@@ -471,23 +524,20 @@ def retention_purge(*, dry_run: bool = False, today: date | None = None) -> Purg
         return report
 
     with transaction.atomic():
-        report.held_purchases = purchases.delete()[1].get("customers.Purchase", 0)
-        report.held_billing_profiles = billing.delete()[1].get("customers.BillingProfile", 0)
-        shell_ids = list(shells.values_list("pk", flat=True))
-        # Whatever else still hangs off a shell (its requests) is unlinked by SET_NULL.
-        Purchase.objects.filter(customer_id__in=shell_ids).delete()
-        report.shells = (
-            Customer.objects.filter(pk__in=shell_ids).delete()[1].get("customers.Customer", 0)
-        )
+        report.held_purchases = _delete_in_batches(purchases)
+        report.held_billing_profiles = _delete_in_batches(billing)
+        report.shells = _delete_in_batches(shells)
         _audit_purge(Purchase, report.held_purchases)
         _audit_purge(BillingProfile, report.held_billing_profiles)
         _audit_purge(Customer, report.shells)
-    for customer in due:
-        # The person did not ask: the receipt is stored for the DPO, not mailed.
-        customer_erase(customer=customer, actor=None, notify_customer=False)
+    for pk in due:
+        customer = Customer.objects.filter(pk=pk).first()
+        if customer is not None:
+            # The person did not ask: the receipt is stored for the DPO, not mailed.
+            customer_erase(customer=customer, actor=None, notify_customer=False)
     with transaction.atomic():
         # The one change audit events allow: their addresses are outside the hash chain.
         report.addresses_cleared = addresses.update(client_ip=None)
-        report.requests_deleted = requests.delete()[1].get("privacy.DataSubjectRequest", 0)
+        report.requests_deleted = _delete_in_batches(requests)
         _audit_purge(DataSubjectRequest, report.requests_deleted)
     return report

@@ -8,7 +8,7 @@ from django.db import transaction
 from customers.models import Customer, User, helsinki_today
 from privacy.audit import audit_event_record
 from privacy.models import AuditEvent
-from privacy.subject_data import subject_data_json, subject_data_zip
+from privacy.subject_data import subject_data_archive, subject_data_json
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def customer_data_export(
         export = SubjectExport(content, "application/json", f"{stem}.json", row_count)
     elif export_format == "zip":
         export = SubjectExport(
-            subject_data_zip(customer), "application/zip", f"{stem}.zip", row_count
+            subject_data_archive(data), "application/zip", f"{stem}.zip", row_count
         )
     else:
         raise ValueError(f"Unknown export format {export_format!r}")
