@@ -42,8 +42,12 @@ messages: bootstrap
 	cd $(CURDIR) && $(MANAGE) makemessages -l fi -l sv -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 
+# Issue 11's benchmarks (bench/run.py) at SIZE customers (default 1000000) on DB=postgres
+# (PostgreSQL at 127.0.0.1:5432) or DB=sqlite: generates the bench_* databases when missing,
+# then writes bench/results/ and the README's table. More options in BENCH_ARGS, e.g.
+#   make bench SIZE=100000 DB=sqlite BENCH_ARGS="--only export admin --regenerate"
 bench: bootstrap
-	$(PY) bench/export_memory.py
+	$(PY) bench/run.py --size $(or $(SIZE),1000000) --db $(or $(DB),postgres) $(BENCH_ARGS)
 
 # A bounded load test against gunicorn and PostgreSQL on 127.0.0.1 (USERS, DURATION).
 bench-load:
