@@ -179,10 +179,27 @@ def test_the_search_finds_by_name_email_business_id_and_phone(
 
     names = [c.name for c in response.context["cl"].result_list]
     if found is None:  # both Alice and Charlie have an example.com address
-        assert names == ["Alice Aaltonen", "Charlie Carlsson"]
+        assert sorted(names) == ["Alice Aaltonen", "Charlie Carlsson"]
     else:
         assert names == [found]
     assert response.context["cl"].result_count == len(names)
+
+
+def test_search_results_come_newest_first_unless_a_column_is_sorted(
+    register: list[Customer], staff_client: Callable[..., Client]
+) -> None:
+    client = staff_client(roles.CUSTOMER_SERVICE)
+    cl = client.get(CUSTOMER_LIST, {"q": "example"}).context["cl"]
+    newest_first = [c.pk for c in cl.result_list]
+    assert len(newest_first) > 1 and newest_first == sorted(newest_first, reverse=True)
+    # The name column sorted: by name again.
+    name_column = str(cl.list_display.index("name"))
+    sorted_cl = client.get(CUSTOMER_LIST, {"q": "example", "o": name_column}).context["cl"]
+    by_name = [c.name for c in sorted_cl.result_list]
+    assert by_name == sorted(by_name) and by_name != [c.name for c in cl.result_list]
+    # No search: the register's own order, by name.
+    listed = [c.name for c in client.get(CUSTOMER_LIST).context["cl"].result_list]
+    assert listed == sorted(listed)
 
 
 @on_postgresql
