@@ -1,13 +1,10 @@
 """Writes to the register. Admin, import and commands call these; each one is atomic,
 validates with `full_clean()` and leaves an audit event naming fields, never values."""
 
-import csv
-import io
 import itertools
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import tablib
@@ -15,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DataError, IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +22,7 @@ from import_export.results import Result, RowResult
 from consents.services import suppression_apply
 from customers import roles
 from customers.csvio import CSVRows
+from customers.importing import CustomerImport, ImportRow, import_batch_write
 from customers.models import (
     AccountLinkReview,
     Authorization,
@@ -35,7 +33,6 @@ from customers.models import (
     User,
     helsinki_today,
 )
-from customers.resources import CustomerImport, ImportRow
 from privacy.audit import audit_event_record, audited_save
 from privacy.models import AuditEvent
 
@@ -444,9 +441,6 @@ def staff_access_expire(*, today: date | None = None) -> ExpiryReport:
 # Rows validated and written together: a query per unique rule, one INSERT and a few
 # UPDATEs per batch, whatever the size of the file.
 IMPORT_BATCH_SIZE = 2000
-# Django's bulk_update (SQLite's way) writes one CASE per column over every row of its
-# statement, so its cost grows with the square of the rows in one statement.
-IMPORT_UPDATE_BATCH_SIZE = 200
 # A file whose every row is wrong would otherwise hold every message in memory: the
 # first ones are listed, the rest are counted.
 IMPORT_MAX_LISTED_ERRORS = 1000
@@ -549,109 +543,6 @@ class _ImportReport:
         )
 
 
-def _customers_update(rows: list[ImportRow], *, now: datetime) -> None:
-    """Write the changed columns of existing customers, and their updated_at (which
-    neither way of writing them sets on its own, unlike save())."""
-    if not rows:
-        return
-    names = sorted({name for row in rows for name in row.changed_fields()} | {"updated_at"})
-    instances = [row.instance for row in rows]
-    for instance in instances:
-        instance.updated_at = now
-    if connection.vendor != "postgresql":
-        Customer.objects.bulk_update(instances, names, batch_size=IMPORT_UPDATE_BATCH_SIZE)
-        return
-    # Django's bulk_update builds a CASE over every row for every column, whose cost
-    # grows with the square of the rows; a join with a VALUES list grows with them.
-    opts = Customer._meta
-    columns = [opts.pk, *(opts.get_field(name) for name in names)]
-    quote = connection.ops.quote_name
-    # Text stays text (an explicit cast to varchar(n) would cut a long value instead of
-    # refusing it); the other columns need their type named.
-    casts = [
-        "" if isinstance(f, models.CharField | models.TextField) else f"::{f.db_type(connection)}"
-        for f in columns
-    ]
-    values_row = "(" + ", ".join(f"%s{cast}" for cast in casts) + ")"
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
-    table, pk = quote(opts.db_table), quote(opts.pk.column)
-    names_sql = ", ".join(quote(f.column) for f in columns)
-    with connection.cursor() as cursor:
-        # PostgreSQL takes at most 65,535 parameters a statement.
-        for chunk in itertools.batched(instances, 60_000 // len(columns)):
-            # Quoted identifiers of the model; every value is a parameter.
-            sql = f"UPDATE {table} SET {assignments} FROM (VALUES "  # noqa: S608
-            sql += f"{', '.join([values_row] * len(chunk))}) AS v({names_sql}) "
-            sql += f"WHERE {table}.{pk} = v.{pk}"
-            cursor.execute(
-                sql,
-                [
-                    f.get_db_prep_save(getattr(obj, f.attname), connection)
-                    for obj in chunk
-                    for f in columns
-                ],
-            )
-
-
-def _copy_value(field_: models.Field, value: object) -> str | None:
-    """A value as COPY's CSV reads it: what Django would bind for it, in text."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.isoformat()  # as Django binds it; its offset keeps the instant
-    if not isinstance(value, int | uuid.UUID):
-        value = field_.get_db_prep_save(value, connection)  # a naive datetime, a date
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _customers_insert(instances: list[Customer]) -> None:
-    """Insert new customers, each getting its primary key (the admin's log and the
-    suppression list need it). PostgreSQL takes them through COPY, several times faster
-    than a multi-row INSERT on both sides of the connection; other databases through
-    bulk_create."""
-    if connection.vendor != "postgresql" or not instances:
-        Customer.objects.bulk_create(instances)
-        return
-    opts = Customer._meta
-    fields_ = [f for f in opts.concrete_fields if not f.generated]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [opts.db_table, opts.pk.column, len(instances)],
-        )
-        for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
-            instance.pk = pk
-        buffer = io.StringIO()
-        # Every value quoted but NULL, so that NULL and '' stay apart and no value can
-        # read as COPY's end-of-data line.
-        writer = csv.writer(buffer, quoting=csv.QUOTE_NOTNULL)
-        for instance in instances:
-            writer.writerow([_copy_value(f, f.pre_save(instance, True)) for f in fields_])
-            instance._state.adding, instance._state.db = False, connection.alias
-        buffer.seek(0)
-        columns = ", ".join(quote(f.column) for f in fields_)
-        with connection.wrap_database_errors:  # IntegrityError as Django's, like execute()
-            cursor.copy_expert(
-                f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer
-            )
-
-
-def _import_batch_write(rows: list[ImportRow]) -> list[ImportRow]:
-    """Write a batch's valid rows: first, one by one in file order, the updates that free
-    a business ID (or other unique value) a later row takes; then the other updates; then
-    the new customers. Returns the rows written."""
-    now = timezone.now()
-    first = [row for row in rows if row.to_update and row.write_first]
-    for row in first:
-        _customers_update([row], now=now)
-    _customers_update([row for row in rows if row.to_update and not row.write_first], now=now)
-    _customers_insert([row.instance for row in rows if row.to_create])
-    return [row for row in rows if row.to_update or row.to_create]
-
-
 def customers_import(
     *,
     dataset: tablib.Dataset | CSVRows,
@@ -678,7 +569,7 @@ def customers_import(
             report.add(rows)
             try:
                 with transaction.atomic():
-                    written = _import_batch_write(rows)
+                    written = import_batch_write(rows)
             except (IntegrityError, DataError) as exc:
                 report.file_error(
                     gettext("Rows %(first)d–%(last)d: the database refused them: %(error)s")

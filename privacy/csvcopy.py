@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Func
 from django.db.models.constants import LOOKUP_SEP
 
@@ -138,7 +138,7 @@ def select_sql(queryset: models.QuerySet, model: type[models.Model], paths: list
     # Only expressions in the SELECT: they keep the order given here.
     query = queryset.values_list(*columns).query
     sql, params = query.get_compiler(using=queryset.db).as_sql()
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         inlined = cursor.mogrify(sql, params)
     return inlined.decode() if isinstance(inlined, bytes) else inlined
 

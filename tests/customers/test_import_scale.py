@@ -14,9 +14,9 @@ from django.db.models import CheckConstraint, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from customers import csvio, resources, services
+from customers import csvio, importing, services
+from customers.importing import BatchRules
 from customers.models import Customer, DataSource
-from customers.resources import BatchRules
 from privacy.exports import register_export
 from privacy.models import AuditEvent
 from tests.customers.conftest import valid_business_ids, write_csv
@@ -178,14 +178,14 @@ def test_a_database_refusal_is_reported_and_rolls_back_every_row(
     run_command: Callable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inserts = itertools.count(1)
-    real_insert = services._customers_insert
+    real_insert = importing._customers_insert
 
     def second_batch_refused(instances: list[Customer]) -> None:
         if next(inserts) == 2:
             raise IntegrityError('duplicate key value violates "customers_customer_pkey"')
         real_insert(instances)
 
-    monkeypatch.setattr(services, "_customers_insert", second_batch_refused)
+    monkeypatch.setattr(importing, "_customers_insert", second_batch_refused)
     path = write_csv(tmp_path / "in.csv", rows_csv(3 * BATCH))
 
     run = run_command("import_customers", str(path))
@@ -389,7 +389,7 @@ def test_each_check_constraint_is_decided_in_python_as_the_database_decides_it(
             by_database = True
         except ValidationError:
             by_database = False
-        in_python = resources.compile_condition(Customer, Q(constraint.condition))(customer, set())
+        in_python = importing.compile_condition(Customer, Q(constraint.condition))(customer, set())
         assert (in_python is not False) is by_database, (constraint.name, values)
 
 
